@@ -1,0 +1,4 @@
+//! Run with `cargo run --example demo`.
+//!
+//! Placeholder until the fake data centre lands.
+fn main() {}
