@@ -1,0 +1,473 @@
+//! One client connection: transport framing, MTProto 2.0 encryption, the
+//! service messages (pings, salts, acks, new sessions) and handing method
+//! calls to the router. Link shaping and byte-count faults apply here.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use grammers_tl_types::{self as tl, Serializable};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+use tracing::{debug, info, warn};
+
+use crate::crypto::{self, AuthKey, ENVELOPE_HEADER_LEN};
+use crate::proto::{self, ClientMessage, MsgIdGenerator, MsgKind, unix_now};
+use crate::rpc::{CallContext, Router, RpcError};
+use crate::transport::{self, Framing};
+use crate::world::World;
+
+/// Transport error for an unknown key or a bad `msg_key`.
+const TRANSPORT_AUTH_KEY_NOT_FOUND: i32 = -404;
+/// `bad_server_salt` error code.
+const BAD_SERVER_SALT: i32 = 48;
+/// How many salts `get_future_salts` may ask for at most.
+const MAX_FUTURE_SALTS: i32 = 64;
+
+const MSGS_ACK: u32 = 0x62d6b459;
+const PING: u32 = 0x7abe77ec;
+const PING_DELAY_DISCONNECT: u32 = 0xf3427b8c;
+const GET_FUTURE_SALTS: u32 = 0xb921bd04;
+const DESTROY_SESSION: u32 = 0xe7512126;
+const RPC_DROP_ANSWER: u32 = 0x58e4a740;
+const MSGS_STATE_REQ: u32 = 0xda69fb52;
+const MSG_RESEND_REQ: u32 = 0x7d861a08;
+const HTTP_WAIT: u32 = 0x9299359f;
+
+/// What one DC's listener shares with its connections.
+pub(crate) struct DcShared {
+    pub dc_id: i32,
+    pub world: Arc<World>,
+    pub router: Arc<Router>,
+}
+
+/// A message queued for the client.
+enum Outgoing {
+    Message {
+        session_id: i64,
+        kind: MsgKind,
+        body: Vec<u8>,
+        /// Responses wait out the configured round-trip time.
+        not_before: Instant,
+    },
+    TransportError(i32),
+}
+
+/// Serves one accepted connection until it closes.
+pub(crate) async fn serve(stream: TcpStream, dc: Arc<DcShared>) {
+    let _ = stream.set_nodelay(true);
+    let peer = stream.peer_addr().ok();
+    let (read_half, write_half) = stream.into_split();
+    match run(
+        BufReader::with_capacity(256 * 1024, read_half),
+        write_half,
+        &dc,
+    )
+    .await
+    {
+        Ok(()) => debug!(?peer, dc = dc.dc_id, "connection closed"),
+        Err(e) => debug!(?peer, dc = dc.dc_id, "connection ended: {e}"),
+    }
+}
+
+async fn run<R, W>(mut reader: R, mut writer: W, dc: &DcShared) -> io::Result<()>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let transport::Detected {
+        framing,
+        mut pending,
+    } = transport::detect(&mut reader).await?;
+    let mut read_framing = framing.clone();
+    let mut write_framing = framing;
+
+    // The first packet names the auth key the whole connection uses.
+    let first = read_framing.read_packet(&mut reader, &mut pending).await?;
+    let key = match lookup_key(dc, &first) {
+        Some(key) => key,
+        None => {
+            info!(dc = dc.dc_id, "unknown auth key or plain message: -404");
+            return write_framing
+                .write_error(&mut writer, TRANSPORT_AUTH_KEY_NOT_FOUND)
+                .await;
+        }
+    };
+
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut inbound = Inbound {
+        dc,
+        key: key.clone(),
+        tx,
+        session_id: None,
+        layer: 0,
+        disconnect_at: None,
+        link: Link::default(),
+    };
+    let outbound = Outbound {
+        key,
+        framing: write_framing,
+        msg_ids: MsgIdGenerator::default(),
+        content_sent: 0,
+        world: &dc.world,
+        link: Link::default(),
+    };
+
+    let reading = async {
+        let mut next = Some(first);
+        loop {
+            let mut packet = match next.take() {
+                Some(packet) => packet,
+                None => tokio::select! {
+                    packet = read_framing.read_packet(&mut reader, &mut pending) => packet?,
+                    _ = inbound.tx.closed() => return Ok(()),
+                    _ = sleep_until_opt(inbound.disconnect_at) => {
+                        debug!("ping_delay_disconnect deadline passed");
+                        return Ok(());
+                    }
+                },
+            };
+            if dc.world.faults().count_bytes(packet.len()) {
+                info!(
+                    dc = dc.dc_id,
+                    "fault: dropping the connection while reading"
+                );
+                return Ok(());
+            }
+            inbound
+                .link
+                .pace(packet.len(), dc.world.shaping().bandwidth())
+                .await;
+            if inbound.handle_packet(&mut packet).is_err() {
+                let _ = inbound
+                    .tx
+                    .send(Outgoing::TransportError(TRANSPORT_AUTH_KEY_NOT_FOUND));
+                inbound.tx.closed().await;
+                return Ok(());
+            }
+        }
+    };
+    tokio::select! {
+        result = reading => result,
+        result = outbound.run(rx, &mut writer) => result,
+    }
+}
+
+fn lookup_key(dc: &DcShared, packet: &[u8]) -> Option<AuthKey> {
+    let key_id = crypto::packet_key_id(packet)?;
+    let world = dc.world.lock();
+    let record = world.keys.get(key_id)?;
+    (record.dc_id == dc.dc_id).then(|| record.key.clone())
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A token bucket that paces one direction of a connection to the cap.
+#[derive(Default)]
+struct Link {
+    free_at: Option<Instant>,
+}
+
+impl Link {
+    /// Waits until `bytes` would have crossed a link of `bandwidth` bytes/s.
+    async fn pace(&mut self, bytes: usize, bandwidth: Option<u64>) {
+        let Some(bandwidth) = bandwidth else {
+            return;
+        };
+        let now = Instant::now();
+        let start = self.free_at.map_or(now, |t| t.max(now));
+        let done = start + Duration::from_secs_f64(bytes as f64 / bandwidth as f64);
+        self.free_at = Some(done);
+        sleep_until(done).await;
+    }
+}
+
+/// The reading half: decrypts, answers service messages, dispatches calls.
+struct Inbound<'a> {
+    dc: &'a DcShared,
+    key: AuthKey,
+    tx: mpsc::UnboundedSender<Outgoing>,
+    session_id: Option<i64>,
+    layer: i32,
+    disconnect_at: Option<Instant>,
+    link: Link,
+}
+
+/// A packet that must end the connection with -404.
+struct FatalPacket;
+
+impl Inbound<'_> {
+    fn send(&self, kind: MsgKind, body: Vec<u8>, not_before: Instant) {
+        if let Some(session_id) = self.session_id {
+            let _ = self.tx.send(Outgoing::Message {
+                session_id,
+                kind,
+                body,
+                not_before,
+            });
+        }
+    }
+
+    fn handle_packet(&mut self, packet: &mut [u8]) -> Result<(), FatalPacket> {
+        let received_at = Instant::now();
+        if crypto::packet_key_id(packet) != Some(self.key.id()) {
+            warn!("packet encrypted with another key on the same connection");
+            return Err(FatalPacket);
+        }
+        let plaintext = crypto::decrypt_from_client(&self.key, packet).map_err(|e| {
+            warn!("cannot decrypt client packet: {e}");
+            FatalPacket
+        })?;
+        let (header, messages) = proto::parse_plaintext(plaintext).map_err(|e| {
+            warn!("cannot parse client packet: {e}");
+            FatalPacket
+        })?;
+        let Some(first) = messages.first() else {
+            return Ok(());
+        };
+        let outer_msg_id = first.container_msg_id.unwrap_or(first.msg_id);
+        let world = &self.dc.world;
+
+        if self.session_id != Some(header.session_id) {
+            // "The server notifies the client that a new session was created."
+            self.session_id = Some(header.session_id);
+            let body = tl::enums::NewSession::Created(tl::types::NewSessionCreated {
+                first_msg_id: first.msg_id,
+                unique_id: crate::random::i64(),
+                server_salt: world.current_salt(),
+            })
+            .to_bytes();
+            self.send(MsgKind::Notification, body, received_at);
+        }
+
+        if !world.salt_is_valid(header.salt) {
+            let body = tl::enums::BadMsgNotification::BadServerSalt(tl::types::BadServerSalt {
+                bad_msg_id: outer_msg_id,
+                bad_msg_seqno: first.seq_no,
+                error_code: BAD_SERVER_SALT,
+                new_server_salt: world.current_salt(),
+            })
+            .to_bytes();
+            self.send(MsgKind::Response, body, received_at);
+            return Ok(());
+        }
+        if let Some(code) = proto::check_client_msg_id(outer_msg_id) {
+            let body = tl::enums::BadMsgNotification::Notification(tl::types::BadMsgNotification {
+                bad_msg_id: outer_msg_id,
+                bad_msg_seqno: first.seq_no,
+                error_code: code,
+            })
+            .to_bytes();
+            self.send(MsgKind::Response, body, received_at);
+            return Ok(());
+        }
+
+        let not_before = received_at + world.shaping().latency();
+        for message in messages {
+            self.handle_message(message, not_before);
+        }
+        Ok(())
+    }
+
+    fn handle_message(&mut self, message: ClientMessage, not_before: Instant) {
+        let body = match proto::inflate_if_packed(message.body) {
+            Ok(body) => body,
+            Err(_) => {
+                let error = RpcError::bad_request("INPUT_FETCH_ERROR");
+                self.send(
+                    MsgKind::Response,
+                    rpc_result(message.msg_id, &error.to_tl_bytes()),
+                    not_before,
+                );
+                return;
+            }
+        };
+        let Some(constructor) = proto::constructor_of(&body) else {
+            return;
+        };
+        let reply = match constructor {
+            MSGS_ACK | MSGS_STATE_REQ | MSG_RESEND_REQ | HTTP_WAIT => None,
+            PING | PING_DELAY_DISCONNECT => {
+                let mut c = tl::Cursor::from_slice(&body[4..]);
+                let ping_id = read_or_zero::<i64>(&mut c);
+                if constructor == PING_DELAY_DISCONNECT {
+                    let delay = read_or_zero::<i32>(&mut c).max(0) as u64;
+                    self.disconnect_at = Some(Instant::now() + Duration::from_secs(delay));
+                }
+                Some(
+                    tl::enums::Pong::Pong(tl::types::Pong {
+                        msg_id: message.msg_id,
+                        ping_id,
+                    })
+                    .to_bytes(),
+                )
+            }
+            GET_FUTURE_SALTS => {
+                let mut c = tl::Cursor::from_slice(&body[4..]);
+                let wanted = read_or_zero::<i32>(&mut c).clamp(2, MAX_FUTURE_SALTS);
+                Some(self.future_salts(message.msg_id, wanted))
+            }
+            DESTROY_SESSION => {
+                let mut c = tl::Cursor::from_slice(&body[4..]);
+                let session_id = read_or_zero::<i64>(&mut c);
+                let result = tl::enums::DestroySessionRes::DestroySessionNone(
+                    tl::types::DestroySessionNone { session_id },
+                );
+                Some(rpc_result(message.msg_id, &result.to_bytes()))
+            }
+            RPC_DROP_ANSWER => Some(rpc_result(
+                message.msg_id,
+                &tl::enums::RpcDropAnswer::RpcAnswerUnknown.to_bytes(),
+            )),
+            _ => {
+                let result = self.call(body);
+                let bytes = match &result {
+                    Ok(bytes) => bytes,
+                    Err(error) => &error.to_tl_bytes(),
+                };
+                Some(rpc_result(message.msg_id, bytes))
+            }
+        };
+        if let Some(reply) = reply {
+            self.send(MsgKind::Response, reply, not_before);
+        }
+    }
+
+    /// `future_salts` goes out bare, not inside `rpc_result`.
+    fn future_salts(&self, req_msg_id: i64, count: i32) -> Vec<u8> {
+        let world = &self.dc.world;
+        let now = unix_now();
+        let window = World::salt_window(now);
+        let salts: Vec<_> = (0..i64::from(count))
+            .map(|i| {
+                let w = window + i;
+                tl::types::FutureSalt {
+                    valid_since: (w * 1800) as i32,
+                    valid_until: ((w + 1) * 1800) as i32,
+                    salt: world.salt_for_window(w),
+                }
+            })
+            .collect();
+        tl::enums::FutureSalts::Salts(tl::types::FutureSalts {
+            req_msg_id,
+            now,
+            salts: tl::RawVec(salts),
+        })
+        .to_bytes()
+    }
+
+    fn call(&mut self, body: Vec<u8>) -> Result<Vec<u8>, RpcError> {
+        let unwrapped =
+            proto::unwrap_invoke(body).map_err(|_| RpcError::bad_request("INPUT_FETCH_ERROR"))?;
+        if let Some(layer) = unwrapped.layer {
+            self.layer = layer;
+        }
+        let world = &self.dc.world;
+        let user_id = {
+            let mut state = world.lock();
+            let record = state
+                .keys
+                .get_mut(self.key.id())
+                .ok_or_else(|| RpcError::unauthorized("AUTH_KEY_UNREGISTERED"))?;
+            if let Some(client) = unwrapped.client {
+                record.client = Some(client);
+            }
+            if let Some(auth) = record.authorization.as_mut() {
+                auth.date_active = unix_now();
+            }
+            record.user_id
+        };
+        if let Some(id) = proto::constructor_of(&unwrapped.query) {
+            world.record_call(id);
+        }
+        let ctx = CallContext {
+            dc_id: self.dc.dc_id,
+            auth_key_id: self.key.id(),
+            user_id,
+            layer: self.layer,
+            world,
+        };
+        self.dc.router.dispatch(&ctx, &unwrapped.query)
+    }
+}
+
+fn read_or_zero<T: tl::Deserializable + Default>(c: &mut tl::Cursor<'_>) -> T {
+    T::deserialize(c).unwrap_or_default()
+}
+
+/// `rpc_result#f35c6d01 req_msg_id:long result:Object`
+fn rpc_result(req_msg_id: i64, result: &[u8]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(12 + result.len());
+    body.extend_from_slice(&proto::RPC_RESULT.to_le_bytes());
+    body.extend_from_slice(&req_msg_id.to_le_bytes());
+    body.extend_from_slice(result);
+    body
+}
+
+/// The writing half: stamps, encrypts, frames and paces outgoing messages.
+struct Outbound<'a> {
+    key: AuthKey,
+    framing: Framing,
+    msg_ids: MsgIdGenerator,
+    content_sent: i32,
+    world: &'a World,
+    link: Link,
+}
+
+impl Outbound<'_> {
+    async fn run<W: AsyncWrite + Unpin>(
+        mut self,
+        mut rx: mpsc::UnboundedReceiver<Outgoing>,
+        writer: &mut W,
+    ) -> io::Result<()> {
+        while let Some(outgoing) = rx.recv().await {
+            let (session_id, kind, body, not_before) = match outgoing {
+                Outgoing::TransportError(code) => {
+                    return self.framing.write_error(writer, code).await;
+                }
+                Outgoing::Message {
+                    session_id,
+                    kind,
+                    body,
+                    not_before,
+                } => (session_id, kind, body, not_before),
+            };
+            sleep_until(not_before).await;
+            let packet = self.seal(session_id, kind, &body);
+            let frame = self.framing.frame(&packet);
+            self.link
+                .pace(frame.len(), self.world.shaping().bandwidth())
+                .await;
+            if self.world.faults().count_bytes(frame.len()) {
+                info!("fault: dropping the connection while writing");
+                let _ = writer.shutdown().await;
+                return Ok(());
+            }
+            writer.write_all(&frame).await?;
+        }
+        Ok(())
+    }
+
+    /// Builds `salt | session_id | msg_id | seq_no | length | body` and encrypts it.
+    fn seal(&mut self, session_id: i64, kind: MsgKind, body: &[u8]) -> Vec<u8> {
+        // Every message this server sends is content-related (odd seq_no).
+        let seq_no = self.content_sent * 2 + 1;
+        self.content_sent += 1;
+        let mut buffer = Vec::with_capacity(ENVELOPE_HEADER_LEN + 32 + body.len() + 32);
+        buffer.resize(ENVELOPE_HEADER_LEN, 0);
+        buffer.extend_from_slice(&self.world.current_salt().to_le_bytes());
+        buffer.extend_from_slice(&session_id.to_le_bytes());
+        buffer.extend_from_slice(&self.msg_ids.next(kind).to_le_bytes());
+        buffer.extend_from_slice(&seq_no.to_le_bytes());
+        buffer.extend_from_slice(&(body.len() as i32).to_le_bytes());
+        buffer.extend_from_slice(body);
+        crypto::encrypt_for_client(&self.key, buffer)
+    }
+}

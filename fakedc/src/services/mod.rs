@@ -1,0 +1,25 @@
+//! The services: one module per domain, each registering its methods with
+//! the [`Router`]. A new service is a new module plus one line in [`router`].
+
+mod auth;
+mod files;
+mod help;
+mod messages;
+mod updates;
+mod users;
+
+pub use auth::LoginCodes;
+
+use crate::rpc::Router;
+
+/// A router with every service of the fake DC registered.
+pub fn router() -> Router {
+    let mut router = Router::default();
+    help::register(&mut router);
+    auth::register(&mut router);
+    users::register(&mut router);
+    updates::register(&mut router);
+    files::register(&mut router);
+    messages::register(&mut router);
+    router
+}

@@ -1,0 +1,172 @@
+//! `users.*`: who is who, with access hashes checked per viewer.
+
+use grammers_tl_types as tl;
+
+use crate::rpc::{CallContext, Router, RpcError};
+use crate::world::WorldState;
+
+pub(super) fn register(router: &mut Router) {
+    router.add::<tl::functions::users::GetUsers, _>(|ctx, request| {
+        let viewer = ctx.require_user()?;
+        let state = ctx.world.lock();
+        request
+            .id
+            .iter()
+            .filter(|input| !matches!(input, tl::enums::InputUser::Empty))
+            .map(|input| {
+                let id = resolve_input_user(ctx, &state, viewer, input)?;
+                Ok(state
+                    .users
+                    .get(id)
+                    .ok_or_else(|| RpcError::bad_request("USER_ID_INVALID"))?
+                    .to_tl(ctx.world, viewer))
+            })
+            .collect()
+    });
+    router.add::<tl::functions::users::GetFullUser, _>(|ctx, request| {
+        let viewer = ctx.require_user()?;
+        let state = ctx.world.lock();
+        let id = resolve_input_user(ctx, &state, viewer, &request.id)?;
+        let user = state
+            .users
+            .get(id)
+            .ok_or_else(|| RpcError::bad_request("USER_ID_INVALID"))?;
+        Ok(tl::types::users::UserFull {
+            full_user: full_user(&state, id),
+            chats: Vec::new(),
+            users: vec![user.to_tl(ctx.world, viewer)],
+        }
+        .into())
+    });
+}
+
+/// The user id an `InputUser` names, checking the access hash.
+pub(crate) fn resolve_input_user(
+    ctx: &CallContext<'_>,
+    state: &WorldState,
+    viewer: i64,
+    input: &tl::enums::InputUser,
+) -> Result<i64, RpcError> {
+    let id = match input {
+        tl::enums::InputUser::UserSelf => viewer,
+        tl::enums::InputUser::User(user) => {
+            if user.user_id != viewer
+                && user.access_hash != ctx.world.access_hash(viewer, user.user_id)
+            {
+                return Err(RpcError::bad_request("USER_ID_INVALID"));
+            }
+            user.user_id
+        }
+        tl::enums::InputUser::FromMessage(from) => from.user_id,
+        tl::enums::InputUser::Empty => return Err(RpcError::bad_request("USER_ID_INVALID")),
+    };
+    if state.users.get(id).is_none() {
+        return Err(RpcError::bad_request("USER_ID_INVALID"));
+    }
+    Ok(id)
+}
+
+fn full_user(state: &WorldState, id: i64) -> tl::enums::UserFull {
+    let user = state.users.get(id);
+    let profile_photo = user
+        .and_then(|u| u.photo_id)
+        .and_then(|photo_id| state.files.get(photo_id))
+        .map(super::files::photo_tl);
+    tl::types::UserFull {
+        blocked: false,
+        phone_calls_available: false,
+        phone_calls_private: false,
+        can_pin_message: true,
+        has_scheduled: false,
+        video_calls_available: false,
+        voice_messages_forbidden: false,
+        translations_disabled: false,
+        stories_pinned_available: false,
+        blocked_my_stories_from: false,
+        wallpaper_overridden: false,
+        contact_require_premium: false,
+        read_dates_private: false,
+        sponsored_enabled: false,
+        can_view_revenue: false,
+        bot_can_manage_emoji_status: false,
+        display_gifts_button: false,
+        noforwards_my_enabled: false,
+        noforwards_peer_enabled: false,
+        unofficial_security_risk: false,
+        id,
+        about: user.and_then(|u| u.about.clone()),
+        settings: tl::types::PeerSettings {
+            report_spam: false,
+            add_contact: false,
+            block_contact: false,
+            share_contact: false,
+            need_contacts_exception: false,
+            report_geo: false,
+            autoarchived: false,
+            invite_members: false,
+            request_chat_broadcast: false,
+            business_bot_paused: false,
+            business_bot_can_reply: false,
+            geo_distance: None,
+            request_chat_title: None,
+            request_chat_date: None,
+            business_bot_id: None,
+            business_bot_manage_url: None,
+            charge_paid_message_stars: None,
+            registration_month: None,
+            phone_country: None,
+            name_change_date: None,
+            photo_change_date: None,
+        }
+        .into(),
+        personal_photo: None,
+        profile_photo,
+        fallback_photo: None,
+        notify_settings: tl::types::PeerNotifySettings {
+            show_previews: None,
+            silent: None,
+            mute_until: None,
+            ios_sound: None,
+            android_sound: None,
+            other_sound: None,
+            stories_muted: None,
+            stories_hide_sender: None,
+            stories_ios_sound: None,
+            stories_android_sound: None,
+            stories_other_sound: None,
+        }
+        .into(),
+        bot_info: None,
+        pinned_msg_id: None,
+        common_chats_count: 0,
+        folder_id: None,
+        ttl_period: None,
+        theme: None,
+        private_forward_name: None,
+        bot_group_admin_rights: None,
+        bot_broadcast_admin_rights: None,
+        wallpaper: None,
+        stories: None,
+        business_work_hours: None,
+        business_location: None,
+        business_greeting_message: None,
+        business_away_message: None,
+        business_intro: None,
+        birthday: None,
+        personal_channel_id: None,
+        personal_channel_message: None,
+        stargifts_count: None,
+        starref_program: None,
+        bot_verification: None,
+        send_paid_messages_stars: None,
+        disallowed_gifts: None,
+        stars_rating: None,
+        stars_my_pending_rating: None,
+        stars_my_pending_rating_date: None,
+        main_tab: None,
+        saved_music: None,
+        note: None,
+        bot_manager_id: None,
+    }
+    .into()
+}

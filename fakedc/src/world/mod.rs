@@ -1,0 +1,225 @@
+//! The in-memory Telegram world that every DC of a cluster shares: users,
+//! auth keys, stored files and each account's update state.
+//!
+//! Services reach it through [`World::lock`]. A service that needs state of
+//! its own keeps it in an [`Extensions`] slot instead of a new field here, so
+//! adding a service does not touch this module.
+
+pub mod files;
+mod keys;
+mod users;
+
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, RwLock};
+
+use sha2::{Digest, Sha256};
+
+pub use files::{FileKind, FileStore, PartCheck, StoredFile, Upload, UploadMode};
+pub use keys::{Authorization, KeyRecord, Keys};
+pub use users::{User, Users};
+
+use crate::config::{Limits, Shaping};
+use crate::faults::Faults;
+use crate::proto::unix_now;
+
+/// Where one DC of the cluster listens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DcAddress {
+    pub dc_id: i32,
+    pub addr: SocketAddr,
+}
+
+/// Per-type state slots for services.
+#[derive(Default)]
+pub struct Extensions(HashMap<TypeId, Box<dyn Any + Send>>);
+
+impl Extensions {
+    /// The slot for `T`, created with `T::default()` on first use.
+    pub fn get_mut<T: Any + Send + Default>(&mut self) -> &mut T {
+        self.0
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::default()))
+            .downcast_mut::<T>()
+            .expect("the slot for a TypeId always holds that type")
+    }
+}
+
+/// An account's update sequence and its Saved Messages.
+#[derive(Debug, Clone, Default)]
+pub struct AccountState {
+    pub pts: i32,
+    pub qts: i32,
+    pub seq: i32,
+    pub next_message_id: i32,
+    /// Messages in the account's own chat (Saved Messages), oldest first.
+    pub saved_messages: Vec<grammers_tl_types::enums::Message>,
+}
+
+/// Everything that changes while the world runs, behind one lock.
+#[derive(Default)]
+pub struct WorldState {
+    pub users: Users,
+    pub keys: Keys,
+    pub files: FileStore,
+    pub accounts: HashMap<i64, AccountState>,
+    pub extensions: Extensions,
+}
+
+impl WorldState {
+    /// The account state of `user_id`, created empty on first use.
+    pub fn account(&mut self, user_id: i64) -> &mut AccountState {
+        self.accounts
+            .entry(user_id)
+            .or_insert_with(|| AccountState {
+                pts: 1,
+                next_message_id: 1,
+                ..AccountState::default()
+            })
+    }
+}
+
+/// The shared world: state, limits, shaping, faults and the cluster layout.
+pub struct World {
+    state: Mutex<WorldState>,
+    faults: Faults,
+    shaping: Shaping,
+    limits: Limits,
+    /// Seeds derived values (access hashes, salts) so they are stable within a run.
+    secret: [u8; 32],
+    dcs: RwLock<Vec<DcAddress>>,
+    calls: Mutex<BTreeMap<u32, u64>>,
+    total_calls: AtomicU64,
+}
+
+impl World {
+    /// An empty world with the given limits and shaping.
+    pub fn new(limits: Limits, shaping: Shaping) -> Self {
+        let mut secret = [0u8; 32];
+        crate::random::fill(&mut secret);
+        Self {
+            state: Mutex::new(WorldState::default()),
+            faults: Faults::default(),
+            shaping,
+            limits,
+            secret,
+            dcs: RwLock::new(Vec::new()),
+            calls: Mutex::new(BTreeMap::new()),
+            total_calls: AtomicU64::new(0),
+        }
+    }
+
+    /// Locks the world state. Handlers hold it only while they run, never across an await.
+    pub fn lock(&self) -> MutexGuard<'_, WorldState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The fault switchboard.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// Latency and bandwidth settings.
+    pub fn shaping(&self) -> &Shaping {
+        &self.shaping
+    }
+
+    /// Telegram limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The cluster's DCs and where they listen.
+    pub fn dcs(&self) -> Vec<DcAddress> {
+        self.dcs.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub(crate) fn set_dcs(&self, dcs: Vec<DcAddress>) {
+        *self.dcs.write().unwrap_or_else(|e| e.into_inner()) = dcs;
+    }
+
+    /// Whether `dc_id` is part of the cluster.
+    pub fn has_dc(&self, dc_id: i32) -> bool {
+        self.dcs().iter().any(|dc| dc.dc_id == dc_id)
+    }
+
+    /// A value derived from the world secret and `parts`: stable for the
+    /// run, unguessable for clients (access hashes, salts).
+    pub fn derive(&self, domain: &str, parts: &[i64]) -> i64 {
+        let mut hasher = Sha256::new();
+        hasher.update(self.secret);
+        hasher.update(domain.as_bytes());
+        for part in parts {
+            hasher.update(part.to_le_bytes());
+        }
+        let digest = hasher.finalize();
+        let mut out = [0u8; 8];
+        out.copy_from_slice(&digest[..8]);
+        i64::from_le_bytes(out)
+    }
+
+    /// The access hash `viewer` must present for `target` (a user or
+    /// channel). Telegram's are per viewer too, so one account's hash does
+    /// not work for another.
+    pub fn access_hash(&self, viewer: i64, target: i64) -> i64 {
+        self.derive("access_hash", &[viewer, target])
+    }
+
+    /// The server salt for a 30-minute window.
+    pub fn salt_for_window(&self, window: i64) -> i64 {
+        self.derive("salt", &[window])
+    }
+
+    /// The salt window `unix_time` falls in.
+    pub fn salt_window(unix_time: i32) -> i64 {
+        i64::from(unix_time) / 1800
+    }
+
+    /// The salt clients should use now.
+    pub fn current_salt(&self) -> i64 {
+        self.salt_for_window(Self::salt_window(unix_now()))
+    }
+
+    /// Whether a client may use `salt` now (the current or the previous window's).
+    pub fn salt_is_valid(&self, salt: i64) -> bool {
+        let window = Self::salt_window(unix_now());
+        salt == self.salt_for_window(window) || salt == self.salt_for_window(window - 1)
+    }
+
+    pub(crate) fn record_call(&self, constructor_id: u32) {
+        self.total_calls.fetch_add(1, Ordering::Relaxed);
+        *self
+            .calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(constructor_id)
+            .or_default() += 1;
+    }
+
+    /// How many times a method (by constructor id) reached the server.
+    pub fn call_count(&self, constructor_id: u32) -> u64 {
+        self.calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&constructor_id)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// How many method calls of any kind reached the server.
+    pub fn total_calls(&self) -> u64 {
+        self.total_calls.load(Ordering::Relaxed)
+    }
+
+    /// Every method called so far, by name, with its count.
+    pub fn call_log(&self) -> Vec<(&'static str, u64)> {
+        self.calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(id, n)| (grammers_tl_types::name_for_id(*id), *n))
+            .collect()
+    }
+}

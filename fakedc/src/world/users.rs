@@ -1,0 +1,169 @@
+//! Users, and how each one looks to a given viewer on the wire.
+
+use std::collections::BTreeMap;
+
+use grammers_tl_types as tl;
+
+use super::World;
+
+/// A user of the fake world.
+#[derive(Clone, Default)]
+pub struct User {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub username: Option<String>,
+    /// Digits only, as Telegram stores it.
+    pub phone: Option<String>,
+    pub bot: bool,
+    /// The token `auth.importBotAuthorization` accepts (bots only).
+    pub bot_token: Option<String>,
+    pub premium: bool,
+    pub about: Option<String>,
+    /// The DC the account lives on; sign-in elsewhere is told to migrate.
+    pub home_dc: i32,
+    /// The 2FA password, if one is set.
+    pub password: Option<std::sync::Arc<crate::srp::SrpPassword>>,
+    /// The id of the current profile photo (a stored file of kind photo).
+    pub photo_id: Option<i64>,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The password settings are secret; say only whether there is one.
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("first_name", &self.first_name)
+            .field("last_name", &self.last_name)
+            .field("username", &self.username)
+            .field("phone", &self.phone)
+            .field("bot", &self.bot)
+            .field("premium", &self.premium)
+            .field("home_dc", &self.home_dc)
+            .field("has_password", &self.password.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// All users, by id.
+#[derive(Debug, Default)]
+pub struct Users {
+    by_id: BTreeMap<i64, User>,
+    next_id: i64,
+}
+
+impl Users {
+    /// Adds `user`, giving it the next free id if its id is 0. Returns the id.
+    pub fn insert(&mut self, mut user: User) -> i64 {
+        if user.id == 0 {
+            self.next_id = self.next_id.max(1_000_000_000) + 1;
+            user.id = self.next_id;
+        }
+        self.next_id = self.next_id.max(user.id);
+        let id = user.id;
+        self.by_id.insert(id, user);
+        id
+    }
+
+    pub fn get(&self, id: i64) -> Option<&User> {
+        self.by_id.get(&id)
+    }
+
+    pub fn get_mut(&mut self, id: i64) -> Option<&mut User> {
+        self.by_id.get_mut(&id)
+    }
+
+    /// The user with this phone number (digits only).
+    pub fn by_phone(&self, phone: &str) -> Option<&User> {
+        self.by_id
+            .values()
+            .find(|u| u.phone.as_deref() == Some(phone))
+    }
+
+    /// The user with this username, compared case-insensitively as Telegram does.
+    pub fn by_username(&self, username: &str) -> Option<&User> {
+        self.by_id.values().find(|u| {
+            u.username
+                .as_deref()
+                .is_some_and(|name| name.eq_ignore_ascii_case(username))
+        })
+    }
+
+    /// The bot with this token.
+    pub fn by_bot_token(&self, token: &str) -> Option<&User> {
+        self.by_id
+            .values()
+            .find(|u| u.bot && u.bot_token.as_deref() == Some(token))
+    }
+}
+
+impl User {
+    /// The `user` constructor as `viewer` sees this user.
+    pub fn to_tl(&self, world: &World, viewer: i64) -> tl::enums::User {
+        let is_self = viewer == self.id;
+        tl::types::User {
+            is_self,
+            contact: false,
+            mutual_contact: false,
+            deleted: false,
+            bot: self.bot,
+            bot_chat_history: false,
+            bot_nochats: false,
+            verified: false,
+            restricted: false,
+            min: false,
+            bot_inline_geo: false,
+            support: false,
+            scam: false,
+            apply_min_photo: false,
+            fake: false,
+            bot_attach_menu: false,
+            premium: self.premium,
+            attach_menu_enabled: false,
+            bot_can_edit: false,
+            close_friend: false,
+            stories_hidden: false,
+            stories_unavailable: false,
+            contact_require_premium: false,
+            bot_business: false,
+            bot_has_main_app: false,
+            bot_forum_view: false,
+            bot_forum_can_manage_topics: false,
+            bot_can_manage_bots: false,
+            bot_guestchat: false,
+            bot_guard: false,
+            id: self.id,
+            access_hash: Some(world.access_hash(viewer, self.id)),
+            first_name: Some(self.first_name.clone()),
+            last_name: (!self.last_name.is_empty()).then(|| self.last_name.clone()),
+            username: self.username.clone(),
+            // Telegram shows the phone to the account itself (and contacts).
+            phone: if is_self { self.phone.clone() } else { None },
+            photo: self.photo_id.map(|photo_id| {
+                tl::types::UserProfilePhoto {
+                    has_video: false,
+                    personal: false,
+                    photo_id,
+                    stripped_thumb: None,
+                    dc_id: self.home_dc,
+                }
+                .into()
+            }),
+            status: None,
+            bot_info_version: self.bot.then_some(1),
+            restriction_reason: None,
+            bot_inline_placeholder: None,
+            lang_code: None,
+            emoji_status: None,
+            usernames: None,
+            stories_max_id: None,
+            color: None,
+            profile_color: None,
+            bot_active_users: None,
+            bot_verification_icon: None,
+            send_paid_messages_stars: None,
+            linked_community_id: None,
+        }
+        .into()
+    }
+}

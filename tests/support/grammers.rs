@@ -1,0 +1,64 @@
+#![allow(dead_code)] // Shared by several test crates; each uses a subset.
+
+//! Stock grammers clients pointed at a fake DC, for interop tests and as the
+//! baseline in benches. Nothing here is tgcmd code: it is what any grammers
+//! user would write, plus seeding the session with the pre-shared keys.
+
+use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::sync::Arc;
+
+use fakedc::FakeDc;
+use grammers_client::Client;
+use grammers_client::session::Session;
+use grammers_client::session::storages::MemorySession;
+use grammers_client::session::types::DcOption;
+use grammers_mtsender::SenderPool;
+use tokio::task::JoinHandle;
+
+/// The api_id the tests present; the fake DC accepts any positive one.
+pub const API_ID: i32 = 12345;
+pub const API_HASH: &str = "0123456789abcdef0123456789abcdef";
+
+/// A session seeded with every DC's address and key, with `home` as its home DC.
+pub async fn seeded_session(
+    dc: &FakeDc,
+    keys: &[(i32, [u8; 256])],
+    home: i32,
+) -> Arc<MemorySession> {
+    let session = Arc::new(MemorySession::default());
+    for info in dc.dcs() {
+        let SocketAddr::V4(v4) = info.addr else {
+            panic!("the tests run the fake DC on IPv4 loopback");
+        };
+        let key = keys
+            .iter()
+            .find(|(id, _)| *id == info.dc_id)
+            .map(|(_, key)| *key);
+        session
+            .set_dc_option(&DcOption {
+                id: info.dc_id,
+                ipv4: SocketAddrV4::new(*v4.ip(), v4.port()),
+                ipv6: SocketAddrV6::new(v4.ip().to_ipv6_mapped(), v4.port(), 0, 0),
+                auth_key: key,
+            })
+            .await
+            .expect("memory session");
+    }
+    session.set_home_dc_id(home).await.expect("memory session");
+    session
+}
+
+/// A grammers client signed in as the fake DC's self user.
+pub async fn signed_in_client(dc: &FakeDc) -> (Client, JoinHandle<()>) {
+    let keys: Vec<_> = dc.dcs().iter().map(|d| (d.dc_id, d.auth_key)).collect();
+    let session = seeded_session(dc, &keys, dc.home_dc().dc_id).await;
+    client_for(session)
+}
+
+/// A grammers client on `session`, with its sender pool running.
+pub fn client_for(session: Arc<MemorySession>) -> (Client, JoinHandle<()>) {
+    let pool = SenderPool::new(session, API_ID);
+    let client = Client::new(pool.handle);
+    let runner = tokio::spawn(pool.runner.run());
+    (client, runner)
+}
