@@ -84,7 +84,9 @@ impl Upload {
             match size {
                 None => size = Some(part.len()),
                 Some(s) if s != part.len() => {
-                    return if is_valid_part_size(part.len()) && is_valid_part_size(s) {
+                    // A size set by a valid earlier part was changed; an
+                    // invalid first size is the real fault.
+                    return if is_valid_part_size(s) {
                         PartCheck::SizeChanged
                     } else {
                         PartCheck::SizeInvalid
