@@ -1,1 +1,29 @@
-//! tgcmd
+//! tgcmd: a pure-Rust Telegram client library on MTProto.
+//!
+//! It talks to Telegram directly through the grammers crates, with no TDLib
+//! underneath. Build a [`Client`] with a [`ClientBuilder`], sign in, then use
+//! its methods.
+//!
+//! ```no_run
+//! # async fn f() -> tgcmd::Result<()> {
+//! let client = tgcmd::ClientBuilder::new(12345, "0123456789abcdef0123456789abcdef")
+//!     .session_file("bot.session")
+//!     .connect()
+//!     .await?;
+//! if !client.is_authorized().await? {
+//!     client.bot_sign_in("123456:ABC-DEF").await?;
+//! }
+//! let me = client.get_me().await?;
+//! # Ok(()) }
+//! ```
+
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod transfer;
+pub mod types;
+
+pub use auth::{LoginToken, PasswordToken};
+pub use client::{Client, ClientBuilder};
+pub use error::{Error, Result};
+pub use types::User;

@@ -1,0 +1,135 @@
+//! Signing in: bot token, phone + code, and the 2FA password (SRP, done by
+//! grammers).
+
+use std::fmt;
+
+use grammers_client::SignInError;
+use grammers_client::client::{
+    LoginToken as GrammersLoginToken, PasswordToken as GrammersPasswordToken,
+};
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::types::User;
+
+/// Proof that a login code was sent; pass it to [`Client::sign_in`].
+///
+/// `Debug` shows nothing of the phone number or the code hash.
+pub struct LoginToken(GrammersLoginToken);
+
+impl fmt::Debug for LoginToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginToken").finish_non_exhaustive()
+    }
+}
+
+/// What [`Client::check_password`] needs after [`Error::PasswordRequired`].
+///
+/// `Debug` shows only the hint.
+pub struct PasswordToken(GrammersPasswordToken);
+
+impl PasswordToken {
+    /// The hint the user set for the password.
+    pub fn hint(&self) -> Option<&str> {
+        self.0.hint()
+    }
+}
+
+impl fmt::Debug for PasswordToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordToken")
+            .field("hint", &self.hint())
+            .finish_non_exhaustive()
+    }
+}
+
+fn signed_in(user: grammers_client::peer::User) -> Result<User> {
+    User::from_tl(&user.raw).ok_or_else(|| Error::Protocol("signed in as an empty user".into()))
+}
+
+fn sign_in_error(error: SignInError) -> Error {
+    match error {
+        SignInError::SignUpRequired => Error::SignUpRequired,
+        SignInError::PasswordRequired(token) => Error::PasswordRequired(PasswordToken(token)),
+        SignInError::InvalidCode => Error::InvalidCode,
+        SignInError::InvalidPassword(_) => Error::InvalidPassword,
+        SignInError::Other(e) => e.into(),
+    }
+}
+
+impl Client {
+    /// Signs in as a bot with the token from @BotFather.
+    ///
+    /// ```no_run
+    /// # async fn f(client: tgcmd::Client) -> tgcmd::Result<()> {
+    /// let bot = client.bot_sign_in("123456:ABC-DEF").await?;
+    /// assert!(bot.is_bot);
+    /// # Ok(()) }
+    /// ```
+    pub async fn bot_sign_in(&self, token: &str) -> Result<User> {
+        if token.trim().is_empty() {
+            return Err(Error::invalid_input("the bot token is empty"));
+        }
+        let user = self
+            .inner
+            .tg
+            .bot_sign_in(token, &self.inner.api_hash)
+            .await?;
+        signed_in(user)
+    }
+
+    /// Asks Telegram to send a login code to `phone` (international format).
+    pub async fn request_login_code(&self, phone: &str) -> Result<LoginToken> {
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(Error::invalid_input("the phone number has no digits"));
+        }
+        let token = self
+            .inner
+            .tg
+            .request_login_code(phone, &self.inner.api_hash)
+            .await?;
+        Ok(LoginToken(token))
+    }
+
+    /// Completes a phone login with the code the user received.
+    ///
+    /// Returns [`Error::PasswordRequired`] when the account has 2FA: pass
+    /// its token to [`Client::check_password`].
+    ///
+    /// ```no_run
+    /// # async fn f(client: tgcmd::Client, code: &str) -> tgcmd::Result<()> {
+    /// let token = client.request_login_code("+15550000001").await?;
+    /// let user = match client.sign_in(&token, code).await {
+    ///     Err(tgcmd::Error::PasswordRequired(password)) => {
+    ///         client.check_password(password, "hunter2").await?
+    ///     }
+    ///     other => other?,
+    /// };
+    /// # Ok(()) }
+    /// ```
+    pub async fn sign_in(&self, token: &LoginToken, code: &str) -> Result<User> {
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(Error::invalid_input("the login code is empty"));
+        }
+        match self.inner.tg.sign_in(&token.0, code).await {
+            Ok(user) => signed_in(user),
+            Err(e) => Err(sign_in_error(e)),
+        }
+    }
+
+    /// Completes a login that needs the 2FA password.
+    pub async fn check_password(&self, token: PasswordToken, password: &str) -> Result<User> {
+        match self.inner.tg.check_password(token.0, password).await {
+            Ok(user) => signed_in(user),
+            Err(e) => Err(sign_in_error(e)),
+        }
+    }
+
+    /// Signs out and invalidates the session's key.
+    pub async fn sign_out(&self) -> Result<()> {
+        self.inner.tg.sign_out().await?;
+        Ok(())
+    }
+}

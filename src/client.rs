@@ -1,0 +1,376 @@
+//! [`Client`] and [`ClientBuilder`]: the session, where the DCs are, and the
+//! connection to them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use grammers_mtsender::{ConnectionParams, SenderPool};
+use grammers_session::Session;
+use grammers_session::storages::{ErasedSession, MemorySession, SqliteSession};
+use grammers_session::types::DcOption;
+use grammers_tl_types::{self as tl, RemoteCall};
+use tokio::task::JoinHandle;
+use tracing::{debug, warn};
+
+use crate::error::{Error, Result};
+use crate::types::User;
+
+/// The default number of extra connections the transfer engine opens per DC.
+pub const DEFAULT_MEDIA_CONNECTIONS: usize = 4;
+
+/// Where the session (auth keys, DC addresses, cached peers) is kept.
+#[derive(Clone, PartialEq, Eq)]
+enum SessionStore {
+    Memory,
+    Sqlite(PathBuf),
+}
+
+/// What the caller said about one DC.
+#[derive(Clone, Default)]
+struct DcSeed {
+    addr: Option<SocketAddr>,
+    auth_key: Option<[u8; 256]>,
+}
+
+/// Builds a [`Client`].
+///
+/// Against Telegram, give the api_id/api_hash from <https://my.telegram.org>
+/// and a session file; keys are made with the DH handshake on first use.
+/// Against a test server such as the bundled fake DC, also give the DC
+/// addresses and the pre-shared keys.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn f() -> tgcmd::Result<()> {
+/// let client = tgcmd::ClientBuilder::new(12345, "0123456789abcdef0123456789abcdef")
+///     .session_file("account.session")
+///     .connect()
+///     .await?;
+/// if !client.is_authorized().await? {
+///     client.bot_sign_in("123456:ABC-DEF").await?;
+/// }
+/// println!("signed in as {}", client.get_me().await?.first_name);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    api_id: i32,
+    api_hash: String,
+    session: SessionStore,
+    dcs: BTreeMap<i32, DcSeed>,
+    home_dc: Option<i32>,
+    media_connections: usize,
+    device_model: String,
+    app_version: String,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // api_hash and the keys stay out of logs.
+        f.debug_struct("ClientBuilder")
+            .field("api_id", &self.api_id)
+            .field("session", &self.session_description())
+            .field(
+                "dcs",
+                &self
+                    .dcs
+                    .iter()
+                    .map(|(id, seed)| (id, seed.addr, seed.auth_key.is_some()))
+                    .collect::<Vec<_>>(),
+            )
+            .field("home_dc", &self.home_dc)
+            .field("media_connections", &self.media_connections)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// Starts a builder with the app's credentials and an in-memory session.
+    pub fn new(api_id: i32, api_hash: impl Into<String>) -> Self {
+        Self {
+            api_id,
+            api_hash: api_hash.into(),
+            session: SessionStore::Memory,
+            dcs: BTreeMap::new(),
+            home_dc: None,
+            media_connections: DEFAULT_MEDIA_CONNECTIONS,
+            device_model: "tgcmd".into(),
+            app_version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+
+    /// Keeps the session in a SQLite file (grammers-session's storage),
+    /// created with mode 0600 because it holds the auth keys.
+    pub fn session_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.session = SessionStore::Sqlite(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Keeps the session in memory only: nothing survives the process.
+    pub fn in_memory_session(mut self) -> Self {
+        self.session = SessionStore::Memory;
+        self
+    }
+
+    /// Connects to `addr` for DC `dc_id` instead of the address in the session.
+    pub fn dc_address(mut self, dc_id: i32, addr: SocketAddr) -> Self {
+        self.dcs.entry(dc_id).or_default().addr = Some(addr);
+        self
+    }
+
+    /// Uses a pre-shared auth key for DC `dc_id` instead of running the DH
+    /// handshake (the only way to reach a test server, whose RSA key no
+    /// client knows).
+    pub fn pre_shared_key(mut self, dc_id: i32, auth_key: [u8; 256]) -> Self {
+        self.dcs.entry(dc_id).or_default().auth_key = Some(auth_key);
+        self
+    }
+
+    /// The DC to talk to first (the account's home, once signed in).
+    pub fn home_dc(mut self, dc_id: i32) -> Self {
+        self.home_dc = Some(dc_id);
+        self
+    }
+
+    /// How many extra connections (each its own MTProto session on the same
+    /// auth key) the transfer engine may open per DC. At least 1.
+    pub fn media_connections(mut self, count: usize) -> Self {
+        self.media_connections = count.max(1);
+        self
+    }
+
+    /// The device model sent in `initConnection` (shown in the session list).
+    pub fn device_model(mut self, model: impl Into<String>) -> Self {
+        self.device_model = model.into();
+        self
+    }
+
+    fn session_description(&self) -> String {
+        match &self.session {
+            SessionStore::Memory => "memory".into(),
+            SessionStore::Sqlite(path) => format!("sqlite:{}", path.display()),
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.api_id <= 0 {
+            return Err(Error::invalid_input("api_id must be positive"));
+        }
+        if self.api_hash.is_empty() {
+            return Err(Error::invalid_input("api_hash must not be empty"));
+        }
+        if let Some(&bad) = self.dcs.keys().find(|&&id| id <= 0) {
+            return Err(Error::invalid_input(format!("invalid DC id {bad}")));
+        }
+        Ok(())
+    }
+
+    /// Opens the session, applies the DC settings and connects to the home DC.
+    pub async fn connect(self) -> Result<Client> {
+        self.check()?;
+        let (pool, session) = match &self.session {
+            SessionStore::Memory => {
+                let session = Arc::new(MemorySession::default());
+                self.seed(session.as_ref()).await?;
+                let pool = SenderPool::with_configuration(
+                    Arc::clone(&session),
+                    self.api_id,
+                    self.connection_params(),
+                );
+                (pool, grammers_session::storages::erase(session))
+            }
+            SessionStore::Sqlite(path) => {
+                let session = Arc::new(open_sqlite_session(path).await?);
+                self.seed(session.as_ref()).await?;
+                let pool = SenderPool::with_configuration(
+                    Arc::clone(&session),
+                    self.api_id,
+                    self.connection_params(),
+                );
+                (pool, grammers_session::storages::erase(session))
+            }
+        };
+        let SenderPool { runner, handle, .. } = pool;
+        let runner = tokio::spawn(runner.run());
+        let client = Client {
+            inner: Arc::new(ClientInner {
+                tg: grammers_client::Client::new(handle),
+                session,
+                api_id: self.api_id,
+                api_hash: self.api_hash,
+                media_connections: self.media_connections,
+                runner,
+            }),
+        };
+        // grammers connects lazily; make the first round trip now so a wrong
+        // address or key fails here rather than on the first real call.
+        client.invoke(&tl::functions::help::GetNearestDc {}).await?;
+        debug!(home_dc = client.home_dc_id()?, "connected");
+        Ok(client)
+    }
+
+    fn connection_params(&self) -> ConnectionParams {
+        ConnectionParams {
+            device_model: self.device_model.clone(),
+            app_version: self.app_version.clone(),
+            ..ConnectionParams::default()
+        }
+    }
+
+    async fn seed<S>(&self, session: &S) -> Result<()>
+    where
+        S: Session,
+        S::Error: fmt::Display,
+    {
+        let err = |e: S::Error| Error::Session(e.to_string());
+        for (&dc_id, seed) in &self.dcs {
+            let mut option = session.dc_option(dc_id).map_err(err)?.unwrap_or(DcOption {
+                id: dc_id,
+                ipv4: SocketAddrV4::new(std::net::Ipv4Addr::UNSPECIFIED, 0),
+                ipv6: SocketAddrV6::new(std::net::Ipv6Addr::UNSPECIFIED, 0, 0, 0),
+                auth_key: None,
+            });
+            match seed.addr {
+                Some(SocketAddr::V4(v4)) => {
+                    option.ipv4 = v4;
+                    option.ipv6 = SocketAddrV6::new(v4.ip().to_ipv6_mapped(), v4.port(), 0, 0);
+                }
+                Some(SocketAddr::V6(v6)) => option.ipv6 = v6,
+                None => {}
+            }
+            if seed.auth_key.is_some() {
+                option.auth_key = seed.auth_key;
+            }
+            session.set_dc_option(&option).await.map_err(err)?;
+        }
+        if let Some(home) = self.home_dc {
+            session.set_home_dc_id(home).await.map_err(err)?;
+        }
+        Ok(())
+    }
+}
+
+/// Opens (or creates) a SQLite session readable by the owner only.
+async fn open_sqlite_session(path: &Path) -> Result<SqliteSession> {
+    restrict_permissions(path)?;
+    SqliteSession::open(path)
+        .await
+        .map_err(|e| Error::Session(e.to_string()))
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    // Create it ourselves first, so it never exists with wider permissions;
+    // SQLite gives its journal files the same mode as the database.
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if mode != 0o600 {
+        warn!(path = %path.display(), "session file was mode {mode:o}; setting 0600");
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_path: &Path) -> Result<()> {
+    Ok(())
+}
+
+pub(crate) struct ClientInner {
+    pub(crate) tg: grammers_client::Client,
+    pub(crate) session: Arc<ErasedSession>,
+    pub(crate) api_id: i32,
+    pub(crate) api_hash: String,
+    pub(crate) media_connections: usize,
+    runner: JoinHandle<()>,
+}
+
+impl Drop for ClientInner {
+    fn drop(&mut self) {
+        self.tg.disconnect();
+        self.runner.abort();
+    }
+}
+
+/// A connected Telegram account (or one still signing in).
+///
+/// Cheap to clone: clones share the connection. The connection closes when
+/// the last clone is dropped.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("api_id", &self.inner.api_id)
+            .field("home_dc", &self.home_dc_id().ok())
+            .field("media_connections", &self.inner.media_connections)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Sends a raw TL function to the home DC.
+    pub async fn invoke<R: RemoteCall>(&self, request: &R) -> Result<R::Return> {
+        Ok(self.inner.tg.invoke(request).await?)
+    }
+
+    /// Sends a raw TL function to a given DC.
+    pub async fn invoke_in_dc<R: RemoteCall>(&self, dc_id: i32, request: &R) -> Result<R::Return> {
+        Ok(self.inner.tg.invoke_in_dc(dc_id, request).await?)
+    }
+
+    /// The account's home DC.
+    pub fn home_dc_id(&self) -> Result<i32> {
+        self.inner
+            .session
+            .home_dc_id()
+            .map_err(|e| Error::Session(e.to_string()))
+    }
+
+    /// The underlying grammers client, for anything tgcmd does not wrap.
+    pub fn grammers(&self) -> &grammers_client::Client {
+        &self.inner.tg
+    }
+
+    /// How many extra connections per DC the transfer engine may use.
+    pub fn media_connections(&self) -> usize {
+        self.inner.media_connections
+    }
+
+    /// Whether the session is signed in.
+    pub async fn is_authorized(&self) -> Result<bool> {
+        Ok(self.inner.tg.is_authorized().await?)
+    }
+
+    /// The signed-in user.
+    ///
+    /// ```no_run
+    /// # async fn f(client: tgcmd::Client) -> tgcmd::Result<()> {
+    /// let me = client.get_me().await?;
+    /// assert!(me.id > 0);
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_me(&self) -> Result<User> {
+        let users = self
+            .invoke(&tl::functions::users::GetUsers {
+                id: vec![tl::enums::InputUser::UserSelf],
+            })
+            .await?;
+        users
+            .iter()
+            .find_map(User::from_tl)
+            .ok_or_else(|| Error::Protocol("users.getUsers returned no self user".into()))
+    }
+}

@@ -1,0 +1,161 @@
+//! The library's one error type.
+
+use std::fmt;
+use std::io;
+
+use grammers_mtsender::InvocationError;
+pub use grammers_mtsender::RpcError;
+
+/// Errors whose number sits inside the name rather than at its end. grammers
+/// takes the number out of the name ([`RpcError::value`]); these are put back
+/// where Telegram had them.
+const INFIX_NUMBER_ERRORS: &[(&str, &str)] = &[
+    ("FILE_PART_MISSING", "FILE_PART_{}_MISSING"),
+    ("INTERDC_CALL_ERROR", "INTERDC_{}_CALL_ERROR"),
+    ("INTERDC_CALL_RICH_ERROR", "INTERDC_{}_CALL_RICH_ERROR"),
+];
+
+/// Telegram's own spelling of an RPC error, number included: `FLOOD_WAIT_30`,
+/// `FILE_MIGRATE_2`, `FILE_PART_7_MISSING`, `USERNAME_OCCUPIED`.
+///
+/// ```
+/// use tgcmd::error::telegram_error_name;
+/// let e = grammers_mtsender::RpcError::from(grammers_tl_types::types::RpcError {
+///     error_code: 400,
+///     error_message: "FILE_PART_7_MISSING".into(),
+/// });
+/// assert_eq!(telegram_error_name(&e), "FILE_PART_7_MISSING");
+/// ```
+pub fn telegram_error_name(error: &RpcError) -> String {
+    let Some(value) = error.value else {
+        return error.name.clone();
+    };
+    match INFIX_NUMBER_ERRORS
+        .iter()
+        .find(|(name, _)| *name == error.name)
+    {
+        Some((_, pattern)) => pattern.replace("{}", &value.to_string()),
+        None => format!("{}_{value}", error.name),
+    }
+}
+
+/// Everything that can go wrong in tgcmd.
+///
+/// Match on it, or use the `is_*` helpers; new variants may be added.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Telegram answered with an RPC error (code, name and value kept as
+    /// grammers parsed them; [`Error::telegram_name`] gives the original).
+    #[error("telegram error {}: {}", .0.code, telegram_error_name(.0))]
+    Rpc(RpcError),
+    /// The network failed (connection refused, reset, timed out…).
+    #[error("network error: {0}")]
+    Io(#[from] io::Error),
+    /// The session storage failed.
+    #[error("session storage error: {0}")]
+    Session(String),
+    /// A protocol-level failure below RPC errors: transport, decoding, a
+    /// dropped request.
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    /// The caller passed something that cannot be sent; nothing was sent.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// The operation is not implemented (yet). Nothing was sent.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// The phone number has no account; Telegram wants it registered first.
+    #[error("this phone number is not registered; sign up with an official app first")]
+    SignUpRequired,
+    /// The login code was wrong or expired.
+    #[error("invalid login code")]
+    InvalidCode,
+    /// The account has a 2FA password: call `check_password` with this token.
+    #[error("a 2FA password is required")]
+    PasswordRequired(crate::auth::PasswordToken),
+    /// The 2FA password was wrong.
+    #[error("invalid 2FA password")]
+    InvalidPassword,
+}
+
+impl Error {
+    /// The RPC error, if Telegram answered with one.
+    pub fn rpc(&self) -> Option<&RpcError> {
+        match self {
+            Error::Rpc(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Telegram's name for the error (`FLOOD_WAIT_30`), if it is an RPC error.
+    pub fn telegram_name(&self) -> Option<String> {
+        self.rpc().map(telegram_error_name)
+    }
+
+    /// Whether this is the RPC error `name` (grammers-style, without the number,
+    /// e.g. `"FLOOD_WAIT"`; a trailing `*` matches a prefix).
+    pub fn is_rpc(&self, name: &str) -> bool {
+        self.rpc().is_some_and(|e| e.is(name))
+    }
+
+    /// `FLOOD_WAIT_X`: the seconds to wait.
+    pub fn flood_wait_seconds(&self) -> Option<u32> {
+        self.rpc()
+            .filter(|e| e.code == 420 || e.is("FLOOD_WAIT") || e.is("FLOOD_PREMIUM_WAIT"))
+            .and_then(|e| e.value)
+    }
+
+    /// Whether the connection failed rather than the request.
+    pub fn is_network(&self) -> bool {
+        matches!(self, Error::Io(_) | Error::Protocol(_))
+    }
+
+    /// Whether the caller's input was refused before anything was sent.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Error::InvalidInput(_))
+    }
+
+    pub(crate) fn invalid_input(message: impl fmt::Display) -> Self {
+        Error::InvalidInput(message.to_string())
+    }
+}
+
+impl From<InvocationError> for Error {
+    fn from(error: InvocationError) -> Self {
+        match error {
+            InvocationError::Rpc(e) => Error::Rpc(e),
+            InvocationError::Io(e) => Error::Io(e),
+            InvocationError::Session(e) => Error::Session(e.to_string()),
+            other => Error::Protocol(other.to_string()),
+        }
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rpc(message: &str) -> RpcError {
+        RpcError::from(grammers_tl_types::types::RpcError {
+            error_code: 400,
+            error_message: message.into(),
+        })
+    }
+
+    #[test]
+    fn names_round_trip_through_grammers() {
+        for name in [
+            "FLOOD_WAIT_30",
+            "FILE_MIGRATE_2",
+            "FILE_PART_7_MISSING",
+            "USERNAME_OCCUPIED",
+            "INTERDC_2_CALL_ERROR",
+        ] {
+            assert_eq!(telegram_error_name(&rpc(name)), name);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Plain data types the client returns.
+
+use grammers_tl_types as tl;
+use serde::Serialize;
+
+/// A Telegram user as tgcmd reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    /// What other calls need to name this user; absent for "min" users.
+    pub access_hash: Option<i64>,
+    pub first_name: String,
+    pub last_name: String,
+    pub username: Option<String>,
+    pub phone: Option<String>,
+    pub is_bot: bool,
+    pub is_premium: bool,
+    pub is_self: bool,
+}
+
+impl User {
+    /// Converts a `user` constructor; `None` for `userEmpty`.
+    pub fn from_tl(user: &tl::enums::User) -> Option<Self> {
+        match user {
+            tl::enums::User::Empty(_) => None,
+            tl::enums::User::User(u) => Some(Self {
+                id: u.id,
+                access_hash: u.access_hash,
+                first_name: u.first_name.clone().unwrap_or_default(),
+                last_name: u.last_name.clone().unwrap_or_default(),
+                username: u.username.clone(),
+                phone: u.phone.clone(),
+                is_bot: u.bot,
+                is_premium: u.premium,
+                is_self: u.is_self,
+            }),
+        }
+    }
+}
