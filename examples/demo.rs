@@ -41,7 +41,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut builder = ClientBuilder::new(API_ID, API_HASH).home_dc(fake.home_dc().dc_id);
     for dc in fake.dcs() {
         let key = fake.new_auth_key(dc.dc_id).ok_or("unknown DC")?;
-        builder = builder.dc_address(dc.dc_id, dc.addr).pre_shared_key(dc.dc_id, key);
+        builder = builder
+            .dc_address(dc.dc_id, dc.addr)
+            .pre_shared_key(dc.dc_id, key);
     }
     let client = builder.connect().await?;
     println!("connected; authorized: {}", client.is_authorized().await?);
@@ -110,7 +112,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         back.len(),
         started.elapsed(),
         short_hash(&back),
-        if back == data { "identical" } else { "DIFFERENT" }
+        if back == data {
+            "identical"
+        } else {
+            "DIFFERENT"
+        }
     );
     if back != data {
         return Err("the downloaded file differs from the upload".into());
