@@ -203,6 +203,9 @@ impl ClientBuilder {
                 api_id: self.api_id,
                 api_hash: self.api_hash,
                 media_connections: self.media_connections,
+                device_model: self.device_model.clone(),
+                app_version: self.app_version.clone(),
+                media: Default::default(),
                 runner,
             }),
         };
@@ -291,6 +294,9 @@ pub(crate) struct ClientInner {
     pub(crate) api_id: i32,
     pub(crate) api_hash: String,
     pub(crate) media_connections: usize,
+    pub(crate) device_model: String,
+    pub(crate) app_version: String,
+    pub(crate) media: crate::transfer::pool::MediaPool,
     runner: JoinHandle<()>,
 }
 
@@ -324,6 +330,11 @@ impl Client {
     /// Sends a raw TL function to the home DC.
     pub async fn invoke<R: RemoteCall>(&self, request: &R) -> Result<R::Return> {
         Ok(self.inner.tg.invoke(request).await?)
+    }
+
+    /// Like [`Client::invoke`], owning the request (handy in closures).
+    pub(crate) async fn invoke_owned<R: RemoteCall>(&self, request: R) -> Result<R::Return> {
+        self.invoke(&request).await
     }
 
     /// Sends a raw TL function to a given DC.

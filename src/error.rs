@@ -77,6 +77,20 @@ pub enum Error {
     /// The 2FA password was wrong.
     #[error("invalid 2FA password")]
     InvalidPassword,
+    /// Downloaded bytes did not match the SHA-256 the server published for
+    /// them, even after fetching them again. No wrong bytes were handed out.
+    #[error("hash mismatch for {len} bytes at offset {offset}, twice")]
+    HashMismatch { offset: u64, len: u64 },
+    /// The transfer was cancelled through its token.
+    #[error("the transfer was cancelled")]
+    Cancelled,
+    /// An upload stopped part-way; `handle` lists the parts the server
+    /// confirmed, so [`crate::Client::resume_upload`] sends only the rest.
+    #[error("upload interrupted: {cause}")]
+    UploadInterrupted {
+        handle: Box<crate::transfer::UploadHandle>,
+        cause: Box<Error>,
+    },
 }
 
 impl Error {

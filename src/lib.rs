@@ -20,6 +20,7 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod media;
 pub mod transfer;
 pub mod types;
 

@@ -689,6 +689,10 @@ pub struct DownloadPlan {
     file_size: Option<u64>,
     /// The first byte of the range not yet covered by a chunk this plan has handed out.
     cursor: u64,
+    /// The largest request the plan makes: 1 MiB unless capped with
+    /// [`with_max_request`](Self::with_max_request). Requests stay inside
+    /// blocks of this size, which divide the 1 MiB blocks.
+    block: u64,
 }
 
 impl DownloadPlan {
@@ -769,6 +773,32 @@ impl DownloadPlan {
             end,
             file_size,
             cursor: start,
+            block: BLOCK,
+        })
+    }
+
+    /// Caps every request at `max` bytes, a power of two from 4 KiB to 1 MiB.
+    ///
+    /// The spec allows 1 MiB requests, but some clients cannot take answers
+    /// that big (grammers-mtproto refuses messages over about 1020 KiB), so
+    /// an executor may need smaller ones. The plan then makes one request per
+    /// `max`-sized block the range touches, which is the fewest for that cap
+    /// by the same argument as for 1 MiB. Returns `None` for an invalid cap.
+    ///
+    /// ```
+    /// use tgcmd::transfer::plan::{DownloadMode, DownloadPlan};
+    ///
+    /// let plan = DownloadPlan::whole_file(Some(3 << 20), DownloadMode::Precise)
+    ///     .with_max_request(512 << 10)
+    ///     .expect("a valid cap");
+    /// assert_eq!(plan.count(), 6);
+    /// ```
+    pub fn with_max_request(mut self, max: u32) -> Option<Self> {
+        let max = u64::from(max);
+        let valid = max.is_power_of_two() && (4096..=BLOCK).contains(&max);
+        valid.then(|| {
+            self.block = max;
+            self
         })
     }
 
@@ -794,6 +824,7 @@ impl DownloadPlan {
             end: file_size,
             file_size,
             cursor: 0,
+            block: BLOCK,
         }
     }
 
@@ -825,7 +856,7 @@ impl DownloadPlan {
         Some(if self.cursor >= end {
             0
         } else {
-            (end - 1) / BLOCK - self.cursor / BLOCK + 1
+            (end - 1) / self.block - self.cursor / self.block + 1
         })
     }
 
@@ -865,9 +896,9 @@ impl Iterator for DownloadPlan {
             return None;
         }
         // cursor < end <= 2^63, so the block end cannot overflow.
-        let block_end = (self.cursor / BLOCK + 1) * BLOCK;
+        let block_end = (self.cursor / self.block + 1) * self.block;
         let segment_end = end.min(block_end);
-        let chunk = chunk_for_segment(self.mode, self.cursor, segment_end);
+        let chunk = chunk_for_segment(self.mode, self.cursor, segment_end, self.block);
         self.cursor = segment_end;
         Some(chunk)
     }
@@ -887,8 +918,8 @@ impl FusedIterator for DownloadPlan {}
 
 /// The single request that covers `[start, end)`, which lies inside one 1 MiB block and is
 /// not empty. See [`DownloadPlan`] for why this request is the best one.
-fn chunk_for_segment(mode: DownloadMode, start: u64, end: u64) -> DownloadChunk {
-    let block_end = (start / BLOCK + 1) * BLOCK;
+fn chunk_for_segment(mode: DownloadMode, start: u64, end: u64, block: u64) -> DownloadChunk {
+    let block_end = (start / block + 1) * block;
     debug_assert!(start < end && end <= block_end);
     let alignment = u64::from(mode.alignment());
     let aligned_start = start - start % alignment;
@@ -940,7 +971,7 @@ mod tests {
                     .step_by(512)
                     .chain([block_start + BLOCK]);
                 for end in ends {
-                    let chunk = chunk_for_segment(mode, start, end);
+                    let chunk = chunk_for_segment(mode, start, end, BLOCK);
                     let request = chunk.request();
                     assert!(request.is_valid(), "{request:?} for {start}..{end}");
                     assert_eq!(request.precise, mode.is_precise());
@@ -955,11 +986,11 @@ mod tests {
     #[test]
     fn non_precise_limits_are_the_smallest_covering_power_of_two() {
         // 8193 bytes from 4 KiB span three 4 KiB pages: 12 KiB, so a 16 KiB limit.
-        let chunk = chunk_for_segment(DownloadMode::NonPrecise, 4096, 4096 + 8193);
+        let chunk = chunk_for_segment(DownloadMode::NonPrecise, 4096, 4096 + 8193, BLOCK);
         assert_eq!((chunk.offset(), chunk.limit()), (4096, 16384));
         // The last 12 KiB of a block: the 16 KiB request cannot run past the block, so its
         // slack goes before the range.
-        let chunk = chunk_for_segment(DownloadMode::NonPrecise, BLOCK - 12288, BLOCK);
+        let chunk = chunk_for_segment(DownloadMode::NonPrecise, BLOCK - 12288, BLOCK, BLOCK);
         assert_eq!((chunk.offset(), chunk.limit()), (BLOCK - 16384, 16384));
     }
 }

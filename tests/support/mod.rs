@@ -2,6 +2,8 @@
 //! pointed at it.
 #![allow(dead_code)] // Each test crate uses a subset.
 
+pub mod data;
+
 use fakedc::FakeDc;
 use tgcmd::{Client, ClientBuilder};
 

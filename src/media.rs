@@ -1,0 +1,511 @@
+//! Files on the client: uploading and downloading through the transfer
+//! engine, and the media helpers that finalise uploads into documents,
+//! photos and profile photos.
+
+use std::io;
+use std::ops::RangeBounds;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use grammers_tl_types as tl;
+use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncSeek, AsyncWrite};
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::transfer::{
+    DownloadOptions, DownloadReport, FileLocation, RemoteFile, UploadHandle, UploadOptions,
+    UploadedFile, download, upload,
+};
+
+/// Finalising an upload may report a lost part this many times before we give up.
+const MAX_PART_REPAIRS: usize = 8;
+
+/// A document (any file sent "as a file") as tgcmd reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Document {
+    pub id: i64,
+    pub access_hash: i64,
+    /// Needed to download it; expires, see [`crate::transfer::LocationRefresher`].
+    pub file_reference: Vec<u8>,
+    pub dc_id: i32,
+    pub size: u64,
+    pub mime_type: String,
+    pub file_name: Option<String>,
+    pub date: i32,
+}
+
+impl Document {
+    /// Converts a `document` constructor; `None` for `documentEmpty`.
+    pub fn from_tl(document: &tl::enums::Document) -> Option<Self> {
+        let tl::enums::Document::Document(d) = document else {
+            return None;
+        };
+        Some(Self {
+            id: d.id,
+            access_hash: d.access_hash,
+            file_reference: d.file_reference.clone(),
+            dc_id: d.dc_id,
+            size: u64::try_from(d.size).unwrap_or(0),
+            mime_type: d.mime_type.clone(),
+            file_name: d.attributes.iter().find_map(|a| match a {
+                tl::enums::DocumentAttribute::Filename(f) => Some(f.file_name.clone()),
+                _ => None,
+            }),
+            date: d.date,
+        })
+    }
+
+    /// Where to download it from.
+    pub fn location(&self) -> FileLocation {
+        FileLocation {
+            location: tl::types::InputDocumentFileLocation {
+                id: self.id,
+                access_hash: self.access_hash,
+                file_reference: self.file_reference.clone(),
+                thumb_size: String::new(),
+            }
+            .into(),
+            dc_id: self.dc_id,
+            size: Some(self.size),
+        }
+    }
+}
+
+/// A photo, with its largest size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Photo {
+    pub id: i64,
+    pub access_hash: i64,
+    pub file_reference: Vec<u8>,
+    pub dc_id: i32,
+    /// The `type` of the largest `photoSize` ("x", "y", "w" …).
+    pub size_type: String,
+    pub size: u64,
+    pub date: i32,
+}
+
+impl Photo {
+    /// Converts a `photo` constructor, picking its largest plain size.
+    pub fn from_tl(photo: &tl::enums::Photo) -> Option<Self> {
+        let tl::enums::Photo::Photo(p) = photo else {
+            return None;
+        };
+        let (size_type, size) = p
+            .sizes
+            .iter()
+            .filter_map(|s| match s {
+                tl::enums::PhotoSize::Size(s) => Some((s.r#type.clone(), s.size as u64)),
+                tl::enums::PhotoSize::Progressive(s) => Some((
+                    s.r#type.clone(),
+                    s.sizes.iter().copied().max().unwrap_or(0) as u64,
+                )),
+                _ => None,
+            })
+            .max_by_key(|(_, size)| *size)?;
+        Some(Self {
+            id: p.id,
+            access_hash: p.access_hash,
+            file_reference: p.file_reference.clone(),
+            dc_id: p.dc_id,
+            size_type,
+            size,
+            date: p.date,
+        })
+    }
+
+    /// Where to download its largest size from.
+    pub fn location(&self) -> FileLocation {
+        FileLocation {
+            location: tl::types::InputPhotoFileLocation {
+                id: self.id,
+                access_hash: self.access_hash,
+                file_reference: self.file_reference.clone(),
+                thumb_size: self.size_type.clone(),
+            }
+            .into(),
+            dc_id: self.dc_id,
+            size: Some(self.size),
+        }
+    }
+}
+
+/// Content that can be read again, so lost parts can be re-sent.
+#[derive(Debug, Clone)]
+pub enum UploadSource {
+    /// A file on disk.
+    Path(PathBuf),
+    /// Bytes in memory, with a file name.
+    Bytes { name: String, data: Bytes },
+}
+
+trait ReadSeek: AsyncRead + AsyncSeek + Unpin + Send {}
+impl<T: AsyncRead + AsyncSeek + Unpin + Send> ReadSeek for T {}
+
+impl UploadSource {
+    fn name(&self) -> String {
+        match self {
+            UploadSource::Path(path) => path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "file".into()),
+            UploadSource::Bytes { name, .. } => name.clone(),
+        }
+    }
+
+    async fn open(&self) -> io::Result<(Box<dyn ReadSeek>, u64)> {
+        match self {
+            UploadSource::Path(path) => {
+                let file = tokio::fs::File::open(path).await?;
+                let len = file.metadata().await?.len();
+                Ok((Box::new(file), len))
+            }
+            UploadSource::Bytes { data, .. } => {
+                Ok((Box::new(io::Cursor::new(data.clone())), data.len() as u64))
+            }
+        }
+    }
+}
+
+/// How the uploaded file is finalised into media.
+enum Finalise {
+    Document { mime_type: String },
+    Photo,
+}
+
+impl Client {
+    fn transfer_api(&self) -> Arc<Client> {
+        Arc::new(self.clone())
+    }
+
+    /// Uploads `size` bytes (or an unknown amount) from `source`.
+    ///
+    /// Files up to 10 MiB go through `upload.saveFilePart` with their MD5,
+    /// bigger or unknown-length ones through `upload.saveBigFilePart`. Parts
+    /// are sent with a window in flight over the media connections.
+    ///
+    /// ```no_run
+    /// # async fn f(client: tgcmd::Client) -> tgcmd::Result<()> {
+    /// let data = vec![7u8; 3 << 20];
+    /// let uploaded = client
+    ///     .upload_stream(&data[..], Some(data.len() as u64), tgcmd::transfer::UploadOptions::named("blob.bin"))
+    ///     .await?;
+    /// assert_eq!(uploaded.size, 3 << 20);
+    /// # Ok(()) }
+    /// ```
+    pub async fn upload_stream<R: AsyncRead + Unpin + Send>(
+        &self,
+        source: R,
+        size: Option<u64>,
+        options: UploadOptions,
+    ) -> Result<UploadedFile> {
+        upload::upload(self.transfer_api(), source, size, options).await
+    }
+
+    /// Uploads a file from disk.
+    pub async fn upload_file(
+        &self,
+        path: impl AsRef<Path>,
+        mut options: UploadOptions,
+    ) -> Result<UploadedFile> {
+        let source = UploadSource::Path(path.as_ref().to_path_buf());
+        if options.name == UploadOptions::default().name {
+            options.name = source.name();
+        }
+        let (reader, len) = source.open().await?;
+        self.upload_stream(reader, Some(len), options).await
+    }
+
+    /// Continues an upload from the handle of an [`Error::UploadInterrupted`],
+    /// sending only the parts the server has not confirmed.
+    pub async fn resume_upload<R: AsyncRead + Unpin + Send>(
+        &self,
+        source: R,
+        handle: UploadHandle,
+        options: UploadOptions,
+    ) -> Result<UploadedFile> {
+        upload::resume(self.transfer_api(), source, handle, options).await
+    }
+
+    /// Downloads `range` of a file, writing it in order to `writer`.
+    ///
+    /// Every part is checked against the server's SHA-256 hashes unless
+    /// `options.verify` is off.
+    ///
+    /// ```no_run
+    /// # async fn f(client: tgcmd::Client, doc: tgcmd::media::Document) -> tgcmd::Result<()> {
+    /// let mut out = Vec::new();
+    /// let report = client
+    ///     .download(&doc.location(), 1000..5000, &mut out, &Default::default())
+    ///     .await?;
+    /// assert_eq!(out.len(), 4000);
+    /// assert_eq!(report.bytes, 4000);
+    /// # Ok(()) }
+    /// ```
+    pub async fn download<W: AsyncWrite + Unpin + Send>(
+        &self,
+        file: &FileLocation,
+        range: impl RangeBounds<u64>,
+        writer: W,
+        options: &DownloadOptions,
+    ) -> Result<DownloadReport> {
+        download::download(self.transfer_api(), file, range, writer, options).await
+    }
+
+    /// Downloads a whole file to `path`, writing chunks at their positions.
+    pub async fn download_to_path(
+        &self,
+        file: &FileLocation,
+        path: impl AsRef<Path>,
+        options: &DownloadOptions,
+    ) -> Result<DownloadReport> {
+        download::download_to_path(self.transfer_api(), file, path, options).await
+    }
+
+    /// A seekable reader over a remote file.
+    pub fn open_remote(&self, file: FileLocation, options: DownloadOptions) -> RemoteFile<Client> {
+        RemoteFile::new(self.transfer_api(), file, options)
+    }
+
+    /// Runs `finalise` on an upload, re-sending parts the server reports
+    /// missing (`FILE_PART_X_MISSING`) and trying again.
+    async fn finalise_upload<T, F, Fut>(
+        &self,
+        source: &UploadSource,
+        uploaded: &UploadedFile,
+        finalise: F,
+    ) -> Result<T>
+    where
+        F: Fn(tl::enums::InputFile) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let mut repairs = 0;
+        loop {
+            match finalise(uploaded.input_file.clone()).await {
+                Err(e) if e.is_rpc("FILE_PART_MISSING") && repairs < MAX_PART_REPAIRS => {
+                    let part = e
+                        .rpc()
+                        .and_then(|rpc| rpc.value)
+                        .ok_or_else(|| Error::Protocol("FILE_PART_X_MISSING without X".into()))?;
+                    tracing::info!(part, "server lost a part; sending it again");
+                    let (reader, _) = source.open().await?;
+                    upload::resend_parts(self, reader, uploaded, &[part]).await?;
+                    repairs += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn upload_media(
+        &self,
+        source: &UploadSource,
+        options: UploadOptions,
+        kind: Finalise,
+    ) -> Result<tl::enums::MessageMedia> {
+        let mut options = options;
+        if options.name == UploadOptions::default().name {
+            options.name = source.name();
+        }
+        let (reader, len) = source.open().await?;
+        let uploaded = self.upload_stream(reader, Some(len), options).await?;
+        self.finalise_upload(source, &uploaded, |file| {
+            let media: tl::enums::InputMedia = match &kind {
+                Finalise::Document { mime_type } => tl::types::InputMediaUploadedDocument {
+                    nosound_video: false,
+                    force_file: true,
+                    spoiler: false,
+                    file,
+                    thumb: None,
+                    mime_type: mime_type.clone(),
+                    attributes: vec![
+                        tl::types::DocumentAttributeFilename {
+                            file_name: source.name(),
+                        }
+                        .into(),
+                    ],
+                    stickers: None,
+                    video_cover: None,
+                    video_timestamp: None,
+                    ttl_seconds: None,
+                }
+                .into(),
+                Finalise::Photo => tl::types::InputMediaUploadedPhoto {
+                    spoiler: false,
+                    live_photo: false,
+                    file,
+                    stickers: None,
+                    ttl_seconds: None,
+                    video: None,
+                }
+                .into(),
+            };
+            self.invoke_owned(tl::functions::messages::UploadMedia {
+                business_connection_id: None,
+                peer: tl::enums::InputPeer::PeerSelf,
+                media,
+            })
+        })
+        .await
+    }
+
+    /// Uploads content as a document (`messages.uploadMedia`), ready to be
+    /// sent to any chat without uploading again.
+    pub async fn upload_document(
+        &self,
+        source: &UploadSource,
+        mime_type: &str,
+        options: UploadOptions,
+    ) -> Result<Document> {
+        let kind = Finalise::Document {
+            mime_type: mime_type.to_string(),
+        };
+        match self.upload_media(source, options, kind).await? {
+            tl::enums::MessageMedia::Document(media) => media
+                .document
+                .as_ref()
+                .and_then(Document::from_tl)
+                .ok_or_else(|| Error::Protocol("uploadMedia returned no document".into())),
+            other => Err(Error::Protocol(format!(
+                "uploadMedia returned {other:?} for a document"
+            ))),
+        }
+    }
+
+    /// Uploads content as a photo (`messages.uploadMedia`).
+    pub async fn upload_photo(
+        &self,
+        source: &UploadSource,
+        options: UploadOptions,
+    ) -> Result<Photo> {
+        match self.upload_media(source, options, Finalise::Photo).await? {
+            tl::enums::MessageMedia::Photo(media) => media
+                .photo
+                .as_ref()
+                .and_then(Photo::from_tl)
+                .ok_or_else(|| Error::Protocol("uploadMedia returned no photo".into())),
+            other => Err(Error::Protocol(format!(
+                "uploadMedia returned {other:?} for a photo"
+            ))),
+        }
+    }
+
+    /// Uploads content and sends it to Saved Messages as a document with
+    /// `caption`; returns the new message's id and the document.
+    pub async fn send_document_to_self(
+        &self,
+        source: &UploadSource,
+        mime_type: &str,
+        caption: &str,
+        options: UploadOptions,
+    ) -> Result<(i32, Document)> {
+        let mut options = options;
+        if options.name == UploadOptions::default().name {
+            options.name = source.name();
+        }
+        let (reader, len) = source.open().await?;
+        let uploaded = self.upload_stream(reader, Some(len), options).await?;
+        let random_id = crate::transfer::random_i64();
+        let updates = self
+            .finalise_upload(source, &uploaded, |file| {
+                self.invoke_owned(tl::functions::messages::SendMedia {
+                    silent: false,
+                    background: false,
+                    clear_draft: false,
+                    noforwards: false,
+                    update_stickersets_order: false,
+                    invert_media: false,
+                    allow_paid_floodskip: false,
+                    peer: tl::enums::InputPeer::PeerSelf,
+                    reply_to: None,
+                    media: tl::types::InputMediaUploadedDocument {
+                        nosound_video: false,
+                        force_file: true,
+                        spoiler: false,
+                        file,
+                        thumb: None,
+                        mime_type: mime_type.to_string(),
+                        attributes: vec![
+                            tl::types::DocumentAttributeFilename {
+                                file_name: source.name(),
+                            }
+                            .into(),
+                        ],
+                        stickers: None,
+                        video_cover: None,
+                        video_timestamp: None,
+                        ttl_seconds: None,
+                    }
+                    .into(),
+                    message: caption.to_string(),
+                    random_id,
+                    reply_markup: None,
+                    entities: None,
+                    schedule_date: None,
+                    schedule_repeat_period: None,
+                    send_as: None,
+                    quick_reply_shortcut: None,
+                    effect: None,
+                    allow_paid_stars: None,
+                    suggested_post: None,
+                })
+            })
+            .await?;
+        sent_document(&updates).ok_or_else(|| {
+            Error::Protocol("sendMedia's updates hold no new document message".into())
+        })
+    }
+
+    /// Uploads a picture and makes it the account's profile photo.
+    pub async fn set_profile_photo(
+        &self,
+        source: &UploadSource,
+        options: UploadOptions,
+    ) -> Result<Photo> {
+        let mut options = options;
+        if options.name == UploadOptions::default().name {
+            options.name = source.name();
+        }
+        let (reader, len) = source.open().await?;
+        let uploaded = self.upload_stream(reader, Some(len), options).await?;
+        let result = self
+            .finalise_upload(source, &uploaded, |file| {
+                self.invoke_owned(tl::functions::photos::UploadProfilePhoto {
+                    fallback: false,
+                    bot: None,
+                    file: Some(file),
+                    video: None,
+                    video_start_ts: None,
+                    video_emoji_markup: None,
+                })
+            })
+            .await?;
+        let tl::enums::photos::Photo::Photo(result) = result;
+        Photo::from_tl(&result.photo)
+            .ok_or_else(|| Error::Protocol("uploadProfilePhoto returned no photo".into()))
+    }
+}
+
+/// The id and document of the message a `sendMedia` created.
+fn sent_document(updates: &tl::enums::Updates) -> Option<(i32, Document)> {
+    let list = match updates {
+        tl::enums::Updates::Updates(u) => &u.updates,
+        tl::enums::Updates::Combined(u) => &u.updates,
+        _ => return None,
+    };
+    list.iter().find_map(|update| {
+        let message = match update {
+            tl::enums::Update::NewMessage(u) => &u.message,
+            tl::enums::Update::NewChannelMessage(u) => &u.message,
+            _ => return None,
+        };
+        let tl::enums::Message::Message(message) = message else {
+            return None;
+        };
+        let Some(tl::enums::MessageMedia::Document(media)) = &message.media else {
+            return None;
+        };
+        Some((message.id, Document::from_tl(media.document.as_ref()?)?))
+    })
+}

@@ -1,0 +1,342 @@
+//! One extra MTProto connection for file transfers.
+//!
+//! The spec recommends running large transfers "through one or more
+//! separate sessions and separate connections". Each [`MediaConnection`] is
+//! its own TCP connection and MTProto session on the account's auth key,
+//! driven by grammers-mtproto's protocol state machine. Unlike grammers'
+//! sender it keeps any number of requests in flight and never gzips
+//! outgoing requests: file parts do not compress, and grammers compresses
+//! every request over 512 bytes at the highest level, which costs more CPU
+//! than the encryption itself.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use grammers_crypto::DequeBuffer;
+use grammers_mtproto::MsgId;
+use grammers_mtproto::mtp::{self, Deserialization, Mtp};
+use grammers_mtproto::transport::{self, Transport};
+use grammers_mtsender::RpcError;
+use grammers_tl_types::{self as tl, Deserializable, RemoteCall, Serializable};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, sleep_until};
+use tracing::{debug, trace, warn};
+
+use crate::error::{Error, Result};
+
+/// The biggest packet a server sends: a 1 MiB `upload.file` plus headers.
+const READ_BUFFER_LEN: usize = 1024 * 1024 + 64 * 1024;
+/// Room grammers-mtproto needs in front of a message for its headers.
+const LEADING_SPACE: usize = mtp::MAX_TRANSPORT_HEADER_LEN
+    + mtp::ENCRYPTED_PACKET_HEADER_LEN
+    + mtp::PLAIN_PACKET_HEADER_LEN
+    + mtp::MESSAGE_CONTAINER_HEADER_LEN;
+const PING_INTERVAL: Duration = Duration::from_secs(60);
+/// The server may close the connection this long after the last ping.
+const PING_DISCONNECT_DELAY: i32 = 75;
+
+/// What `initConnection` says about the app.
+#[derive(Debug, Clone)]
+pub(crate) struct InitParams {
+    pub api_id: i32,
+    pub device_model: String,
+    pub app_version: String,
+}
+
+type Reply = oneshot::Sender<Result<Vec<u8>>>;
+
+struct Job {
+    body: Vec<u8>,
+    reply: Reply,
+}
+
+/// A connection with requests in flight; cheap to share behind an `Arc`.
+pub(crate) struct MediaConnection {
+    jobs: mpsc::UnboundedSender<Job>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for MediaConnection {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl MediaConnection {
+    /// Connects, runs `initConnection`, and returns once the server answered.
+    pub(crate) async fn connect(
+        addr: SocketAddr,
+        auth_key: [u8; 256],
+        init: &InitParams,
+    ) -> Result<Self> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        let mtp = mtp::Encrypted::build()
+            .compression_threshold(None)
+            .finish(auth_key);
+        let (jobs, rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(Driver::new(stream, mtp).run(rx));
+        let connection = Self { jobs, task };
+        let init_request = tl::functions::InvokeWithLayer {
+            layer: tl::LAYER,
+            query: tl::functions::InitConnection {
+                api_id: init.api_id,
+                device_model: init.device_model.clone(),
+                system_version: std::env::consts::OS.into(),
+                app_version: init.app_version.clone(),
+                system_lang_code: "en".into(),
+                lang_pack: String::new(),
+                lang_code: "en".into(),
+                proxy: None,
+                params: None,
+                query: tl::functions::help::GetConfig {},
+            },
+        };
+        connection.invoke(&init_request).await?;
+        debug!(%addr, "media connection ready");
+        Ok(connection)
+    }
+
+    /// Whether the connection has died (its requests fail; make a new one).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.jobs.is_closed()
+    }
+
+    /// Sends a request and waits for its answer.
+    pub(crate) async fn invoke<R: RemoteCall>(&self, request: &R) -> Result<R::Return> {
+        let body = self.invoke_raw(request.to_bytes()).await?;
+        R::Return::from_bytes(&body).map_err(|e| Error::Protocol(format!("bad answer: {e}")))
+    }
+
+    /// Sends a serialized request and returns the serialized answer.
+    pub(crate) async fn invoke_raw(&self, body: Vec<u8>) -> Result<Vec<u8>> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job { body, reply })
+            .map_err(|_| closed_error())?;
+        answer.await.map_err(|_| closed_error())?
+    }
+}
+
+fn closed_error() -> Error {
+    Error::Io(io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        "media connection closed",
+    ))
+}
+
+/// The task that owns the socket and the MTProto state.
+struct Driver {
+    stream: TcpStream,
+    mtp: mtp::Encrypted,
+    transport: transport::Full,
+    queue: VecDeque<Job>,
+    /// Sent requests by msg_id, with the id of the packet's container (a
+    /// bad_msg may name either), kept for resending.
+    in_flight: HashMap<MsgId, (Job, MsgId)>,
+    write_buffer: DequeBuffer<u8>,
+    write_head: usize,
+    read_buffer: Vec<u8>,
+    read_len: usize,
+    next_ping: Instant,
+}
+
+impl Driver {
+    fn new(stream: TcpStream, mtp: mtp::Encrypted) -> Self {
+        Self {
+            stream,
+            mtp,
+            transport: transport::Full::new(),
+            queue: VecDeque::new(),
+            in_flight: HashMap::new(),
+            write_buffer: DequeBuffer::with_capacity(READ_BUFFER_LEN, LEADING_SPACE),
+            write_head: 0,
+            read_buffer: vec![0; READ_BUFFER_LEN],
+            read_len: 0,
+            next_ping: Instant::now() + PING_INTERVAL,
+        }
+    }
+
+    async fn run(mut self, mut jobs: mpsc::UnboundedReceiver<Job>) {
+        let error = loop {
+            self.fill_write_buffer();
+            let (mut reader, mut writer) = self.stream.split();
+            let writing = self.write_head < self.write_buffer.len();
+            tokio::select! {
+                job = jobs.recv() => match job {
+                    Some(job) => self.queue.push_back(job),
+                    // Every handle is gone: nobody waits for answers any more.
+                    None => return,
+                },
+                read = reader.read(&mut self.read_buffer[self.read_len..]) => {
+                    if let Err(e) = self.on_read(read) {
+                        break e;
+                    }
+                }
+                written = writer.write(&self.write_buffer[self.write_head..]), if writing => {
+                    match written {
+                        Ok(n) => self.on_written(n),
+                        Err(e) => break Error::Io(e),
+                    }
+                }
+                _ = sleep_until(self.next_ping) => self.enqueue_ping(),
+            }
+        };
+        debug!("media connection failed: {error}");
+        // Dropping `jobs` first makes new callers fail fast instead of queueing.
+        drop(jobs);
+        let message = error.to_string();
+        let in_flight = self.in_flight.drain().map(|(_, (job, _))| job);
+        for job in self.queue.drain(..).chain(in_flight) {
+            let _ = job.reply.send(Err(Error::Io(io::Error::new(
+                io::ErrorKind::ConnectionReset,
+                message.clone(),
+            ))));
+        }
+    }
+
+    fn enqueue_ping(&mut self) {
+        self.next_ping = Instant::now() + PING_INTERVAL;
+        let (reply, _) = oneshot::channel();
+        self.queue.push_back(Job {
+            body: tl::functions::PingDelayDisconnect {
+                ping_id: crate::transfer::random_i64(),
+                disconnect_delay: PING_DISCONNECT_DELAY,
+            }
+            .to_bytes(),
+            reply,
+        });
+    }
+
+    /// Serializes queued requests into one packet when the socket is idle.
+    fn fill_write_buffer(&mut self) {
+        if !self.write_buffer.is_empty() {
+            return;
+        }
+        let mut sent = Vec::new();
+        while let Some(job) = self.queue.front() {
+            match self.mtp.push(&mut self.write_buffer, &job.body) {
+                Some(msg_id) => {
+                    if let Some(job) = self.queue.pop_front() {
+                        sent.push((msg_id, job));
+                    }
+                }
+                None => break,
+            }
+        }
+        // Finalizing with nothing pushed still flushes acks and salt requests.
+        let Some(last) = self.mtp.finalize(&mut self.write_buffer) else {
+            return;
+        };
+        trace!(
+            requests = sent.len(),
+            bytes = self.write_buffer.len(),
+            "packet ready"
+        );
+        self.in_flight
+            .extend(sent.into_iter().map(|(id, job)| (id, (job, last))));
+        self.transport.pack(&mut self.write_buffer);
+        self.write_head = 0;
+    }
+
+    fn on_written(&mut self, n: usize) {
+        self.write_head += n;
+        if self.write_head >= self.write_buffer.len() {
+            self.write_buffer.clear();
+            self.write_head = 0;
+        }
+    }
+
+    fn on_read(&mut self, read: io::Result<usize>) -> Result<()> {
+        let n = read?;
+        if n == 0 {
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::ConnectionReset,
+                "the server closed the connection",
+            )));
+        }
+        self.read_len += n;
+        let mut offset = 0;
+        while offset < self.read_len {
+            let unpacked = match self
+                .transport
+                .unpack(&mut self.read_buffer[offset..self.read_len])
+            {
+                Ok(unpacked) => unpacked,
+                Err(transport::Error::MissingBytes) => break,
+                Err(e) => return Err(Error::Protocol(e.to_string())),
+            };
+            let results = self
+                .mtp
+                .deserialize(&mut self.read_buffer[offset..][unpacked.data_range])
+                .map_err(|e| Error::Protocol(e.to_string()))?;
+            offset += unpacked.next_offset;
+            for result in results {
+                self.on_result(result);
+            }
+        }
+        self.read_buffer.copy_within(offset..self.read_len, 0);
+        self.read_len -= offset;
+        if self.read_len == self.read_buffer.len() {
+            return Err(Error::Protocol(
+                "a server packet exceeds the read buffer".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn take(&mut self, msg_id: MsgId) -> Option<Job> {
+        self.in_flight.remove(&msg_id).map(|(job, _)| job)
+    }
+
+    fn on_result(&mut self, result: Deserialization) {
+        match result {
+            Deserialization::RpcResult(result) => {
+                if let Some(job) = self.take(result.msg_id) {
+                    let _ = job.reply.send(Ok(result.body));
+                }
+            }
+            Deserialization::RpcError(error) => {
+                if let Some(job) = self.take(error.msg_id) {
+                    let _ = job.reply.send(Err(Error::Rpc(RpcError::from(error.error))));
+                }
+            }
+            Deserialization::Failure(failure) => {
+                if let Some(job) = self.take(failure.msg_id) {
+                    let _ = job
+                        .reply
+                        .send(Err(Error::Protocol(failure.error.to_string())));
+                }
+            }
+            Deserialization::BadMessage(bad) => {
+                let ids: Vec<MsgId> = self
+                    .in_flight
+                    .iter()
+                    .filter(|(id, (_, container))| **id == bad.msg_id || *container == bad.msg_id)
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in ids {
+                    let Some(job) = self.take(id) else { continue };
+                    if bad.retryable() {
+                        debug!("{}; resending", bad.description());
+                        self.queue.push_front(job);
+                    } else {
+                        warn!("{}; giving up on the request", bad.description());
+                        let _ = job.reply.send(Err(Error::Protocol(format!(
+                            "bad_msg_notification {}: {}",
+                            bad.code,
+                            bad.description()
+                        ))));
+                    }
+                }
+            }
+            // Media connections do not handle updates; the main one does.
+            Deserialization::Update(_) | Deserialization::OwnUpdate { .. } => {}
+        }
+    }
+}

@@ -1,0 +1,885 @@
+//! The download executor: runs a range plan with a window of `getFile`
+//! requests in flight over several connections, checks every part against
+//! the SHA-256 hashes the server publishes, and writes the bytes in order,
+//! at their positions in a file, or through a seekable reader.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io;
+use std::ops::{Bound, Range, RangeBounds};
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll, ready};
+
+use bytes::Bytes;
+use grammers_tl_types as tl;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncRead, AsyncSeek, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::sync::{Mutex, OnceCell, mpsc};
+use tokio::task::{JoinHandle, JoinSet};
+use tracing::{debug, info, warn};
+
+use super::plan::{DownloadChunk, DownloadMode, DownloadPlan, DownloadPlanError};
+use super::{
+    BoxFuture, CancelToken, Progress, ProgressFn, Recovery, TransferApi, call, recovery_for,
+};
+use crate::error::{Error, Result};
+
+/// Default bytes of `getFile` answers in flight or waiting to be written.
+pub const DEFAULT_DOWNLOAD_WINDOW: usize = 8 * 1024 * 1024;
+/// `getFileHashes` describes the file in 1 MiB steps at most; hashes are
+/// fetched per 1 MiB block.
+const HASH_BLOCK: u64 = 1024 * 1024;
+/// The largest `getFile` limit the executor asks for. The spec allows 1 MiB,
+/// but grammers-mtproto refuses incoming messages over about 1020 KiB, and a
+/// 1 MiB answer plus its headers is more than that.
+const MAX_GET_FILE_LIMIT: u32 = 512 * 1024;
+/// Migrations or reference refreshes one request may go through.
+const MAX_REDIRECTS: u32 = 4;
+
+/// Where a file is: the input location, its DC and, if known, its size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileLocation {
+    pub location: tl::enums::InputFileLocation,
+    pub dc_id: i32,
+    pub size: Option<u64>,
+}
+
+/// Re-fetches a file's location when its `file_reference` expired, e.g. by
+/// fetching the message or document again.
+pub trait LocationRefresher: Send + Sync {
+    /// A location for the same file with a fresh reference.
+    fn refresh<'a>(
+        &'a self,
+        stale: &'a tl::enums::InputFileLocation,
+    ) -> BoxFuture<'a, Result<tl::enums::InputFileLocation>>;
+}
+
+/// Adapts a closure into a [`LocationRefresher`].
+pub struct RefreshWith<F>(pub F);
+
+impl<F, Fut> LocationRefresher for RefreshWith<F>
+where
+    F: Fn(tl::enums::InputFileLocation) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<tl::enums::InputFileLocation>> + Send + 'static,
+{
+    fn refresh<'a>(
+        &'a self,
+        stale: &'a tl::enums::InputFileLocation,
+    ) -> BoxFuture<'a, Result<tl::enums::InputFileLocation>> {
+        Box::pin((self.0)(stale.clone()))
+    }
+}
+
+/// How to run a download.
+#[derive(Clone)]
+pub struct DownloadOptions {
+    /// Precise or non-precise `getFile` requests.
+    pub mode: DownloadMode,
+    /// Check every downloaded part against `upload.getFileHashes` (on by default).
+    pub verify: bool,
+    /// Bytes in flight or waiting to be written, over all connections.
+    pub window_bytes: usize,
+    pub progress: Option<ProgressFn>,
+    pub cancel: Option<CancelToken>,
+    /// Asked for a new location when the file reference expires.
+    pub refresher: Option<Arc<dyn LocationRefresher>>,
+}
+
+impl Default for DownloadOptions {
+    fn default() -> Self {
+        Self {
+            mode: DownloadMode::NonPrecise,
+            verify: true,
+            window_bytes: DEFAULT_DOWNLOAD_WINDOW,
+            progress: None,
+            cancel: None,
+            refresher: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for DownloadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DownloadOptions")
+            .field("mode", &self.mode)
+            .field("verify", &self.verify)
+            .field("window_bytes", &self.window_bytes)
+            .field("progress", &self.progress.is_some())
+            .field("cancel", &self.cancel)
+            .field("refresher", &self.refresher.is_some())
+            .finish()
+    }
+}
+
+/// What a finished download did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DownloadReport {
+    /// Bytes handed to the caller: exactly the requested range.
+    pub bytes: u64,
+    /// Bytes checked against the server's SHA-256 hashes.
+    pub verified_bytes: u64,
+    /// `upload.getFile` requests sent (retries included).
+    pub requests: u64,
+    /// Chunks fetched a second time after a hash mismatch.
+    pub refetched_chunks: u64,
+    /// The DC the file was finally read from.
+    pub dc_id: i32,
+}
+
+fn plan_error(error: DownloadPlanError) -> Error {
+    Error::InvalidInput(error.to_string())
+}
+
+/// The location and DC every request uses; replaced on migration or refresh.
+#[derive(Clone)]
+struct Target {
+    location: tl::enums::InputFileLocation,
+    dc_id: i32,
+    generation: u64,
+}
+
+/// One published hash: SHA-256 of `limit` bytes at `offset`.
+#[derive(Clone)]
+struct PartHash {
+    limit: u64,
+    sha256: Vec<u8>,
+}
+
+/// State shared by a download's tasks.
+struct Shared<A: TransferApi> {
+    api: Arc<A>,
+    target: RwLock<Target>,
+    refresher: Option<Arc<dyn LocationRefresher>>,
+    refreshing: Mutex<()>,
+    precise: bool,
+    /// Published hashes by offset, and one cell per 1 MiB block so that
+    /// concurrent chunks of a block share one `getFileHashes` call.
+    hashes: std::sync::Mutex<BTreeMap<u64, PartHash>>,
+    hash_blocks: std::sync::Mutex<HashMap<u64, Arc<OnceCell<()>>>>,
+    requests: std::sync::atomic::AtomicU64,
+}
+
+impl<A: TransferApi> Shared<A> {
+    fn target(&self) -> Target {
+        self.target
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn migrate(&self, dc_id: i32) {
+        let mut target = self.target.write().unwrap_or_else(|e| e.into_inner());
+        if target.dc_id != dc_id {
+            info!(from = target.dc_id, to = dc_id, "file lives on another DC");
+            target.dc_id = dc_id;
+        }
+    }
+
+    async fn refresh(&self, seen_generation: u64) -> Result<()> {
+        let Some(refresher) = &self.refresher else {
+            return Err(Error::invalid_input(
+                "the file reference expired and no refresher was given",
+            ));
+        };
+        let _one_at_a_time = self.refreshing.lock().await;
+        let stale = self.target();
+        if stale.generation != seen_generation {
+            // Another request already refreshed it.
+            return Ok(());
+        }
+        info!("file reference expired; asking for a fresh location");
+        let fresh = refresher.refresh(&stale.location).await?;
+        let mut target = self.target.write().unwrap_or_else(|e| e.into_inner());
+        target.location = fresh;
+        target.generation += 1;
+        Ok(())
+    }
+
+    /// Sends a request naming the file's location, following migrations,
+    /// refreshing expired references and retrying transient failures.
+    async fn call_located<R, F>(&self, lane: usize, make: F) -> Result<R::Return>
+    where
+        R: tl::RemoteCall,
+        F: Fn(tl::enums::InputFileLocation) -> R,
+    {
+        let mut attempt = 0;
+        let mut redirects = 0;
+        loop {
+            let target = self.target();
+            let result = call(
+                self.api.as_ref(),
+                target.dc_id,
+                lane,
+                &make(target.location),
+            )
+            .await;
+            let error = match result {
+                Ok(answer) => return Ok(answer),
+                Err(e) => e,
+            };
+            let redirect = error.rpc().and_then(|rpc| {
+                if rpc.code == 303 && rpc.is("FILE_MIGRATE") {
+                    rpc.value.map(|dc| Some(dc as i32))
+                } else if rpc.is("FILE_REFERENCE_*") {
+                    Some(None)
+                } else {
+                    None
+                }
+            });
+            if let Some(redirect) = redirect {
+                redirects += 1;
+                if redirects > MAX_REDIRECTS {
+                    return Err(error);
+                }
+                match redirect {
+                    Some(dc_id) => self.migrate(dc_id),
+                    None => self.refresh(target.generation).await?,
+                }
+                continue;
+            }
+            match recovery_for(error, attempt) {
+                Recovery::RetryAfter(pause) => tokio::time::sleep(pause).await,
+                Recovery::Authorize => self.api.authorize_dc(target.dc_id).await?,
+                Recovery::Fail(e) => return Err(e),
+            }
+            attempt += 1;
+        }
+    }
+
+    async fn get_file(&self, lane: usize, offset: u64, limit: u32) -> Result<Bytes> {
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let precise = self.precise;
+        let answer = self
+            .call_located(lane, |location| tl::functions::upload::GetFile {
+                precise,
+                cdn_supported: false,
+                location,
+                offset: offset as i64,
+                limit: limit as i32,
+            })
+            .await?;
+        match answer {
+            tl::enums::upload::File::File(file) => Ok(Bytes::from(file.bytes)),
+            tl::enums::upload::File::CdnRedirect(_) => Err(Error::Unsupported(
+                "the file is served by a CDN DC, which tgcmd does not download from yet".into(),
+            )),
+        }
+    }
+
+    /// Makes sure the hashes of the 1 MiB block at `block` are known.
+    async fn ensure_hashes(&self, lane: usize, block: u64) -> Result<()> {
+        let cell = {
+            let mut blocks = self.hash_blocks.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(blocks.entry(block).or_default())
+        };
+        cell.get_or_try_init(|| async {
+            let block_end = block + HASH_BLOCK;
+            let mut offset = block;
+            while offset < block_end {
+                let hashes = self
+                    .call_located(lane, |location| tl::functions::upload::GetFileHashes {
+                        location,
+                        offset: offset as i64,
+                    })
+                    .await?;
+                let mut next = offset;
+                {
+                    let mut known = self.hashes.lock().unwrap_or_else(|e| e.into_inner());
+                    for tl::enums::FileHash::Hash(hash) in hashes {
+                        let (Ok(start), Ok(limit)) =
+                            (u64::try_from(hash.offset), u64::try_from(hash.limit))
+                        else {
+                            continue;
+                        };
+                        next = next.max(start + limit);
+                        known.insert(
+                            start,
+                            PartHash {
+                                limit,
+                                sha256: hash.hash,
+                            },
+                        );
+                    }
+                }
+                if next <= offset {
+                    break; // End of file: no more hashes.
+                }
+                offset = next;
+            }
+            Ok::<(), Error>(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Checks `data` (read at `offset`) against every hash it fully covers.
+    /// Returns the number of bytes verified, or `None` on a mismatch.
+    async fn verify(&self, lane: usize, offset: u64, data: &[u8]) -> Result<Option<u64>> {
+        let end = offset + data.len() as u64;
+        if data.is_empty() {
+            return Ok(Some(0));
+        }
+        let mut block = offset / HASH_BLOCK * HASH_BLOCK;
+        while block < end {
+            self.ensure_hashes(lane, block).await?;
+            block += HASH_BLOCK;
+        }
+        let known = self.hashes.lock().unwrap_or_else(|e| e.into_inner());
+        let mut verified = 0;
+        for (&start, hash) in known.range(offset..end) {
+            let Some(stop) = start.checked_add(hash.limit).filter(|&s| s <= end) else {
+                continue;
+            };
+            let slice = &data[(start - offset) as usize..(stop - offset) as usize];
+            if Sha256::digest(slice).as_slice() != hash.sha256.as_slice() {
+                warn!(
+                    offset = start,
+                    len = hash.limit,
+                    "downloaded part does not match its hash"
+                );
+                return Ok(None);
+            }
+            verified += hash.limit;
+        }
+        Ok(Some(verified))
+    }
+}
+
+/// The outcome of one chunk's task.
+struct Fetched {
+    chunk: DownloadChunk,
+    data: Bytes,
+    verified: u64,
+    refetched: bool,
+}
+
+async fn fetch_chunk<A: TransferApi>(
+    shared: Arc<Shared<A>>,
+    chunk: DownloadChunk,
+    lane: usize,
+    verify: bool,
+) -> Result<Fetched> {
+    let data = shared.get_file(lane, chunk.offset(), chunk.limit()).await?;
+    if !verify {
+        return Ok(Fetched {
+            chunk,
+            data,
+            verified: 0,
+            refetched: false,
+        });
+    }
+    if let Some(verified) = shared.verify(lane, chunk.offset(), &data).await? {
+        return Ok(Fetched {
+            chunk,
+            data,
+            verified,
+            refetched: false,
+        });
+    }
+    // One more try: the first copy may have been damaged on the way.
+    let data = shared.get_file(lane, chunk.offset(), chunk.limit()).await?;
+    match shared.verify(lane, chunk.offset(), &data).await? {
+        Some(verified) => Ok(Fetched {
+            chunk,
+            data,
+            verified,
+            refetched: true,
+        }),
+        None => Err(Error::HashMismatch {
+            offset: chunk.offset(),
+            len: data.len() as u64,
+        }),
+    }
+}
+
+/// Where downloaded bytes go. Chunks may arrive out of order.
+trait ChunkSink: Send {
+    /// Takes the bytes at file offset `offset`.
+    fn accept(&mut self, offset: u64, data: Bytes) -> impl Future<Output = io::Result<()>> + Send;
+    /// Bytes accepted but not yet written out (they count against the window).
+    fn buffered(&self) -> u64;
+    /// Called once after the last chunk.
+    fn finish(&mut self) -> impl Future<Output = io::Result<()>> + Send;
+}
+
+/// Where an [`OrderedSink`] puts bytes once they are in order.
+trait OrderedOutput: Send {
+    fn put(&mut self, data: Bytes) -> impl Future<Output = io::Result<()>> + Send;
+    fn flush(&mut self) -> impl Future<Output = io::Result<()>> + Send;
+}
+
+/// An `AsyncWrite` as an [`OrderedOutput`].
+struct WriterOutput<W>(W);
+
+impl<W: AsyncWrite + Unpin + Send> OrderedOutput for WriterOutput<W> {
+    async fn put(&mut self, data: Bytes) -> io::Result<()> {
+        self.0.write_all(&data).await
+    }
+
+    async fn flush(&mut self) -> io::Result<()> {
+        self.0.flush().await
+    }
+}
+
+/// A channel to a [`RemoteFile`] as an [`OrderedOutput`].
+struct ChannelOutput(mpsc::Sender<Result<Bytes>>);
+
+impl OrderedOutput for ChannelOutput {
+    async fn put(&mut self, data: Bytes) -> io::Result<()> {
+        self.0
+            .send(Ok(data))
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the reader is gone"))
+    }
+
+    async fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Passes chunks on in file order, holding early ones back.
+struct OrderedSink<O> {
+    output: O,
+    next: u64,
+    pending: BTreeMap<u64, Bytes>,
+    pending_bytes: u64,
+}
+
+impl<O> OrderedSink<O> {
+    fn new(output: O, start: u64) -> Self {
+        Self {
+            output,
+            next: start,
+            pending: BTreeMap::new(),
+            pending_bytes: 0,
+        }
+    }
+}
+
+impl<O: OrderedOutput> ChunkSink for OrderedSink<O> {
+    async fn accept(&mut self, offset: u64, data: Bytes) -> io::Result<()> {
+        self.pending_bytes += data.len() as u64;
+        self.pending.insert(offset, data);
+        while let Some(entry) = self.pending.first_entry() {
+            if *entry.key() != self.next {
+                break;
+            }
+            let data = entry.remove();
+            self.pending_bytes -= data.len() as u64;
+            self.next += data.len() as u64;
+            self.output.put(data).await?;
+        }
+        Ok(())
+    }
+
+    fn buffered(&self) -> u64 {
+        self.pending_bytes
+    }
+
+    async fn finish(&mut self) -> io::Result<()> {
+        self.output.flush().await
+    }
+}
+
+/// Writes each chunk at its position in a file, in any order.
+struct PositionedSink {
+    file: Arc<std::fs::File>,
+    base: u64,
+}
+
+impl ChunkSink for PositionedSink {
+    async fn accept(&mut self, offset: u64, data: Bytes) -> io::Result<()> {
+        let file = Arc::clone(&self.file);
+        let at = offset - self.base;
+        tokio::task::spawn_blocking(move || write_at(&file, &data, at))
+            .await
+            .map_err(io::Error::other)?
+    }
+
+    fn buffered(&self) -> u64 {
+        0
+    }
+
+    async fn finish(&mut self) -> io::Result<()> {
+        let file = Arc::clone(&self.file);
+        tokio::task::spawn_blocking(move || file.sync_data())
+            .await
+            .map_err(io::Error::other)?
+    }
+}
+
+#[cfg(unix)]
+fn write_at(file: &std::fs::File, data: &[u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, data, offset)
+}
+
+#[cfg(not(unix))]
+fn write_at(file: &std::fs::File, data: &[u8], offset: u64) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut file = file;
+    file.seek(SeekFrom::Start(offset))?;
+    file.write_all(data)
+}
+
+/// `(start, end)` of a `RangeBounds`, end exclusive.
+fn bounds(range: impl RangeBounds<u64>) -> Result<(u64, Option<u64>)> {
+    let start = match range.start_bound() {
+        Bound::Included(&s) => s,
+        Bound::Excluded(&s) => s
+            .checked_add(1)
+            .ok_or_else(|| Error::invalid_input("range start overflows"))?,
+        Bound::Unbounded => 0,
+    };
+    let end = match range.end_bound() {
+        Bound::Included(&e) => Some(
+            e.checked_add(1)
+                .ok_or_else(|| Error::invalid_input("range end overflows"))?,
+        ),
+        Bound::Excluded(&e) => Some(e),
+        Bound::Unbounded => None,
+    };
+    Ok((start, end))
+}
+
+/// Runs a download of `range` of `file` into `sink`.
+async fn run<A: TransferApi, S: ChunkSink>(
+    api: Arc<A>,
+    file: &FileLocation,
+    (start, end): (u64, Option<u64>),
+    options: &DownloadOptions,
+    sink: &mut S,
+) -> Result<DownloadReport> {
+    if options
+        .cancel
+        .as_ref()
+        .is_some_and(CancelToken::is_cancelled)
+    {
+        return Err(Error::Cancelled);
+    }
+    // Validate the caller's range before anything is sent.
+    make_plan(file.size, start, end, options.mode)?;
+    // An open end with an unknown size reads to EOF, wherever that is.
+    let wanted = start..end.or(file.size).unwrap_or(u64::MAX);
+    if wanted.is_empty() {
+        return Ok(DownloadReport {
+            dc_id: file.dc_id,
+            ..DownloadReport::default()
+        });
+    }
+
+    let shared = Arc::new(Shared {
+        api: Arc::clone(&api),
+        target: RwLock::new(Target {
+            location: file.location.clone(),
+            dc_id: file.dc_id,
+            generation: 0,
+        }),
+        refresher: options.refresher.clone(),
+        refreshing: Mutex::new(()),
+        precise: options.mode.is_precise(),
+        hashes: Default::default(),
+        hash_blocks: Default::default(),
+        requests: Default::default(),
+    });
+    let lanes = api.lanes().max(1);
+
+    // Verification needs whole hash parts, so widen the fetched range to
+    // the parts that contain its ends; the extra bytes are not handed out.
+    let mut fetch = wanted.clone();
+    let mut verify = options.verify;
+    if verify {
+        match widen_to_hash_parts(&shared, &wanted, file.size).await {
+            Ok(widened) => fetch = widened,
+            Err(e) if e.rpc().is_some_and(|rpc| rpc.code == 400) => {
+                warn!("the server publishes no hashes for this file ({e}); not verifying");
+                verify = false;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let fetch_end = (fetch.end != u64::MAX).then_some(fetch.end);
+    let mut plan = make_plan(file.size, fetch.start, fetch_end, options.mode)?;
+
+    let window = options.window_bytes.max(1) as u64;
+    let mut tasks: JoinSet<Result<Fetched>> = JoinSet::new();
+    let mut in_flight = 0u64;
+    let mut lane = 0usize;
+    let mut report = DownloadReport::default();
+    let total = end.or(file.size).map(|e| e - start);
+    loop {
+        while in_flight + sink.buffered() < window {
+            let Some(chunk) = plan.next() else { break };
+            in_flight += u64::from(chunk.limit());
+            tasks.spawn(fetch_chunk(Arc::clone(&shared), chunk, lane, verify));
+            lane = (lane + 1) % lanes;
+        }
+        let joined = tokio::select! {
+            joined = tasks.join_next() => joined,
+            _ = super::cancelled(options.cancel.as_ref()) => return Err(Error::Cancelled),
+        };
+        let Some(joined) = joined else { break };
+        let fetched =
+            joined.map_err(|e| Error::Protocol(format!("download task failed: {e}")))??;
+        in_flight -= u64::from(fetched.chunk.limit());
+        report.verified_bytes += fetched.verified;
+        report.refetched_chunks += u64::from(fetched.refetched);
+
+        let chunk = &fetched.chunk;
+        if let Some(size) = file.size {
+            let expected = u64::from(chunk.limit()).min(size.saturating_sub(chunk.offset()));
+            if (fetched.data.len() as u64) < expected {
+                return Err(Error::Protocol(format!(
+                    "the server returned {} bytes at offset {}, expected {expected}",
+                    fetched.data.len(),
+                    chunk.offset()
+                )));
+            }
+        }
+        plan.record_response(chunk, fetched.data.len());
+        let kept = chunk.kept(&fetched.data);
+        let kept_start = chunk.file_range().start;
+        let kept_range = kept_start..kept_start + kept.len() as u64;
+        let useful = kept_range.start.max(wanted.start)..kept_range.end.min(wanted.end);
+        if useful.is_empty() {
+            continue;
+        }
+        let from = (useful.start - kept_start) as usize;
+        let bytes = fetched
+            .data
+            .slice_ref(&kept[from..from + (useful.end - useful.start) as usize]);
+        report.bytes += bytes.len() as u64;
+        sink.accept(useful.start, bytes).await?;
+        if let Some(progress) = &options.progress {
+            progress(Progress {
+                done: report.bytes,
+                total,
+            });
+        }
+    }
+    sink.finish().await?;
+    report.requests = shared.requests.load(std::sync::atomic::Ordering::Relaxed);
+    report.dc_id = shared.target().dc_id;
+    debug!(?report, "download complete");
+    Ok(report)
+}
+
+fn make_plan(
+    size: Option<u64>,
+    start: u64,
+    end: Option<u64>,
+    mode: DownloadMode,
+) -> Result<DownloadPlan> {
+    let plan = match end {
+        Some(end) => DownloadPlan::new(size, start..end, mode),
+        None => DownloadPlan::new(size, start.., mode),
+    }
+    .map_err(plan_error)?;
+    plan.with_max_request(MAX_GET_FILE_LIMIT)
+        .ok_or_else(|| Error::Protocol("invalid request cap".into()))
+}
+
+/// The range covering whole hash parts around `wanted`.
+async fn widen_to_hash_parts<A: TransferApi>(
+    shared: &Shared<A>,
+    wanted: &Range<u64>,
+    size: Option<u64>,
+) -> Result<Range<u64>> {
+    let first_block = wanted.start / HASH_BLOCK * HASH_BLOCK;
+    shared.ensure_hashes(0, first_block).await?;
+    let end = match size {
+        Some(size) => wanted.end.min(size),
+        None if wanted.end == u64::MAX => {
+            return Ok(containing_start(shared, wanted.start)..u64::MAX);
+        }
+        None => wanted.end,
+    };
+    if end > wanted.start {
+        shared
+            .ensure_hashes(0, (end - 1) / HASH_BLOCK * HASH_BLOCK)
+            .await?;
+    }
+    let start = containing_start(shared, wanted.start);
+    let known = shared.hashes.lock().unwrap_or_else(|e| e.into_inner());
+    let widened_end = known
+        .range(..end)
+        .next_back()
+        .map(|(&s, h)| (s + h.limit).max(end))
+        .unwrap_or(end);
+    Ok(start..widened_end.min(size.unwrap_or(u64::MAX)))
+}
+
+fn containing_start<A: TransferApi>(shared: &Shared<A>, offset: u64) -> u64 {
+    let known = shared.hashes.lock().unwrap_or_else(|e| e.into_inner());
+    known
+        .range(..=offset)
+        .next_back()
+        .filter(|(s, h)| offset < *s + h.limit)
+        .map_or(offset, |(&s, _)| s)
+}
+
+/// Downloads `range` of `file` and writes it, in order, to `writer`.
+pub async fn download<A: TransferApi, W: AsyncWrite + Unpin + Send>(
+    api: Arc<A>,
+    file: &FileLocation,
+    range: impl RangeBounds<u64>,
+    writer: W,
+    options: &DownloadOptions,
+) -> Result<DownloadReport> {
+    let range = bounds(range)?;
+    let mut sink = OrderedSink::new(WriterOutput(writer), range.0);
+    run(api, file, range, options, &mut sink).await
+}
+
+/// Downloads the whole file into `path` with positioned writes (chunks are
+/// written where they belong as they arrive).
+pub async fn download_to_path<A: TransferApi>(
+    api: Arc<A>,
+    file: &FileLocation,
+    path: impl AsRef<Path>,
+    options: &DownloadOptions,
+) -> Result<DownloadReport> {
+    let handle = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .open(path.as_ref())?;
+    if let Some(size) = file.size {
+        handle.set_len(size)?;
+    }
+    let mut sink = PositionedSink {
+        file: Arc::new(handle),
+        base: 0,
+    };
+    run(api, file, (0, None), options, &mut sink).await
+}
+
+/// A remote file as `AsyncRead + AsyncSeek`: reads stream from the DC with
+/// read-ahead, and a seek restarts the stream at the new position. Handy
+/// for serving HTTP Range requests.
+pub struct RemoteFile<A: TransferApi> {
+    api: Arc<A>,
+    file: FileLocation,
+    options: DownloadOptions,
+    position: u64,
+    stream: Option<Stream>,
+}
+
+struct Stream {
+    chunks: mpsc::Receiver<Result<Bytes>>,
+    current: Bytes,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Chunks buffered ahead of the reader.
+const READ_AHEAD_CHUNKS: usize = 4;
+
+impl<A: TransferApi> RemoteFile<A> {
+    /// A reader at offset 0. Nothing is fetched until the first read.
+    pub fn new(api: Arc<A>, file: FileLocation, options: DownloadOptions) -> Self {
+        Self {
+            api,
+            file,
+            options,
+            position: 0,
+            stream: None,
+        }
+    }
+
+    /// The file size, if known.
+    pub fn size(&self) -> Option<u64> {
+        self.file.size
+    }
+
+    /// The current read position.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    fn start_stream(&mut self) -> Stream {
+        let (tx, rx) = mpsc::channel(READ_AHEAD_CHUNKS);
+        let api = Arc::clone(&self.api);
+        let file = self.file.clone();
+        let options = self.options.clone();
+        let start = self.position;
+        let task = tokio::spawn(async move {
+            let mut sink = OrderedSink::new(ChannelOutput(tx.clone()), start);
+            if let Err(e) = run(api, &file, (start, None), &options, &mut sink).await {
+                let _ = tx.send(Err(e)).await;
+            }
+        });
+        Stream {
+            chunks: rx,
+            current: Bytes::new(),
+            task,
+        }
+    }
+}
+
+impl<A: TransferApi> AsyncRead for RemoteFile<A> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.file.size.is_some_and(|size| this.position >= size) {
+            return Poll::Ready(Ok(()));
+        }
+        if this.stream.is_none() {
+            this.stream = Some(this.start_stream());
+        }
+        let Some(stream) = this.stream.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        while stream.current.is_empty() {
+            match ready!(stream.chunks.poll_recv(cx)) {
+                Some(Ok(bytes)) => stream.current = bytes,
+                Some(Err(e)) => return Poll::Ready(Err(io::Error::other(e))),
+                None => return Poll::Ready(Ok(())), // End of file.
+            }
+        }
+        let n = stream.current.len().min(buf.remaining());
+        buf.put_slice(&stream.current.split_to(n));
+        this.position += n as u64;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<A: TransferApi> AsyncSeek for RemoteFile<A> {
+    fn start_seek(mut self: Pin<&mut Self>, position: io::SeekFrom) -> io::Result<()> {
+        let this = &mut *self;
+        let target = match position {
+            io::SeekFrom::Start(n) => Some(n),
+            io::SeekFrom::Current(d) => this.position.checked_add_signed(d),
+            io::SeekFrom::End(d) => {
+                let size = this.file.size.ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::Unsupported, "the file size is unknown")
+                })?;
+                size.checked_add_signed(d)
+            }
+        }
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        let ahead = target.checked_sub(this.position);
+        match (this.stream.as_mut(), ahead) {
+            // Within what is already buffered: just skip forward.
+            (Some(stream), Some(skip)) if skip <= stream.current.len() as u64 => {
+                let _ = stream.current.split_to(skip as usize);
+            }
+            _ => this.stream = None,
+        }
+        this.position = target;
+        Ok(())
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        Poll::Ready(Ok(self.position))
+    }
+}

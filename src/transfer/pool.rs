@@ -1,0 +1,190 @@
+//! The client's media connections: a few per DC, opened on first use and
+//! reopened when they die, plus the per-DC authorization the transfers need.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::{Duration, Instant};
+
+use grammers_tl_types as tl;
+use tokio::sync::{Mutex, OnceCell};
+use tracing::debug;
+
+use super::connection::{InitParams, MediaConnection};
+use super::{BoxFuture, TransferApi};
+use crate::client::{Client, ClientInner};
+use crate::error::{Error, Result};
+use crate::transfer::limits;
+
+/// An authorization copied to a DC this recently is not copied again: the
+/// other requests that failed at the same time just retry.
+const REAUTHORIZE_AFTER: Duration = Duration::from_secs(5);
+
+type Slot = Arc<Mutex<Option<Arc<MediaConnection>>>>;
+
+/// Media connections by (DC, lane).
+#[derive(Default)]
+pub(crate) struct MediaPool {
+    slots: StdMutex<HashMap<(i32, usize), Slot>>,
+    authorized: Mutex<HashMap<i32, Instant>>,
+    max_parts: OnceCell<u32>,
+}
+
+impl MediaPool {
+    fn slot(&self, dc_id: i32, lane: usize) -> Slot {
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(slots.entry((dc_id, lane)).or_default())
+    }
+}
+
+fn dc_endpoint(inner: &ClientInner, dc_id: i32) -> Result<Option<(SocketAddr, [u8; 256])>> {
+    let option = inner
+        .session
+        .dc_option(dc_id)
+        .map_err(|e| Error::Session(e.to_string()))?;
+    Ok(option.and_then(|o| {
+        let addr = if o.ipv4.ip().is_unspecified() {
+            SocketAddr::V6(o.ipv6)
+        } else {
+            SocketAddr::V4(o.ipv4)
+        };
+        o.auth_key.map(|key| (addr, key))
+    }))
+}
+
+impl Client {
+    /// A live media connection to `dc_id` for `lane`, connecting if needed.
+    pub(crate) async fn media_connection(
+        &self,
+        dc_id: i32,
+        lane: usize,
+    ) -> Result<Arc<MediaConnection>> {
+        let slot = self.inner.media.slot(dc_id, lane);
+        let mut guard = slot.lock().await;
+        if let Some(connection) = guard.as_ref().filter(|c| !c.is_closed()) {
+            return Ok(Arc::clone(connection));
+        }
+        let endpoint = match dc_endpoint(&self.inner, dc_id)? {
+            Some(endpoint) => endpoint,
+            None => {
+                // No key for this DC yet: let the main connection make one
+                // (the DH handshake) and store it in the session.
+                self.invoke_in_dc(dc_id, &tl::functions::help::GetNearestDc {})
+                    .await?;
+                dc_endpoint(&self.inner, dc_id)?
+                    .ok_or_else(|| Error::Protocol(format!("no auth key for DC {dc_id}")))?
+            }
+        };
+        let init = InitParams {
+            api_id: self.inner.api_id,
+            device_model: self.inner.device_model.clone(),
+            app_version: self.inner.app_version.clone(),
+        };
+        debug!(dc_id, lane, "opening media connection");
+        let connection = Arc::new(MediaConnection::connect(endpoint.0, endpoint.1, &init).await?);
+        *guard = Some(Arc::clone(&connection));
+        Ok(connection)
+    }
+
+    /// Copies the account's authorization to `dc_id`.
+    pub(crate) async fn authorize_dc(&self, dc_id: i32) -> Result<()> {
+        let home = self.home_dc_id()?;
+        if dc_id == home {
+            return Err(Error::Rpc(grammers_mtsender::RpcError::from(
+                tl::types::RpcError {
+                    error_code: 401,
+                    error_message: "AUTH_KEY_UNREGISTERED".into(),
+                },
+            )));
+        }
+        let mut authorized = self.inner.media.authorized.lock().await;
+        if authorized
+            .get(&dc_id)
+            .is_some_and(|at| at.elapsed() < REAUTHORIZE_AFTER)
+        {
+            return Ok(());
+        }
+        let tl::enums::auth::ExportedAuthorization::Authorization(exported) = self
+            .invoke(&tl::functions::auth::ExportAuthorization { dc_id })
+            .await?;
+        self.invoke_in_dc(
+            dc_id,
+            &tl::functions::auth::ImportAuthorization {
+                id: exported.id,
+                bytes: exported.bytes,
+            },
+        )
+        .await?;
+        debug!(dc_id, "authorization copied");
+        authorized.insert(dc_id, Instant::now());
+        Ok(())
+    }
+
+    /// The part-count limit from appConfig, for this account's tier.
+    async fn fetch_max_upload_parts(&self) -> Result<u32> {
+        let premium = self.get_me().await?.is_premium;
+        let key = if premium {
+            "upload_max_fileparts_premium"
+        } else {
+            "upload_max_fileparts_default"
+        };
+        let fallback = if premium {
+            limits::UPLOAD_MAX_FILEPARTS_PREMIUM
+        } else {
+            limits::UPLOAD_MAX_FILEPARTS_DEFAULT
+        };
+        let config = self
+            .invoke(&tl::functions::help::GetAppConfig { hash: 0 })
+            .await?;
+        let tl::enums::help::AppConfig::Config(config) = config else {
+            return Ok(fallback);
+        };
+        let tl::enums::Jsonvalue::JsonObject(object) = config.config else {
+            return Ok(fallback);
+        };
+        Ok(object
+            .value
+            .iter()
+            .find_map(|tl::enums::JsonobjectValue::JsonObjectValue(entry)| {
+                match (&entry.value, entry.key == key) {
+                    (tl::enums::Jsonvalue::JsonNumber(n), true) if n.value >= 1.0 => {
+                        Some(n.value as u32)
+                    }
+                    _ => None,
+                }
+            })
+            .unwrap_or(fallback))
+    }
+}
+
+impl TransferApi for Client {
+    fn lanes(&self) -> usize {
+        self.media_connections()
+    }
+
+    fn home_dc(&self) -> Result<i32> {
+        self.home_dc_id()
+    }
+
+    fn call_raw(&self, dc_id: i32, lane: usize, body: Vec<u8>) -> BoxFuture<'_, Result<Vec<u8>>> {
+        Box::pin(async move {
+            let connection = self.media_connection(dc_id, lane).await?;
+            connection.invoke_raw(body).await
+        })
+    }
+
+    fn authorize_dc(&self, dc_id: i32) -> BoxFuture<'_, Result<()>> {
+        Box::pin(Client::authorize_dc(self, dc_id))
+    }
+
+    fn max_upload_parts(&self) -> BoxFuture<'_, Result<u32>> {
+        Box::pin(async move {
+            self.inner
+                .media
+                .max_parts
+                .get_or_try_init(|| self.fetch_max_upload_parts())
+                .await
+                .copied()
+        })
+    }
+}

@@ -1,0 +1,447 @@
+//! The upload executor: reads the source part by part, keeps a window of
+//! parts in flight over several connections (small files too), computes the
+//! MD5 while streaming, and retries what failed.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use grammers_tl_types as tl;
+use md5::{Digest, Md5};
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt};
+use tokio::task::JoinSet;
+use tracing::debug;
+
+use super::plan::{UploadPlan, UploadPlanError};
+use super::{CancelToken, Progress, ProgressFn, Recovery, TransferApi, call, recovery_for};
+use crate::error::{Error, Result};
+use crate::transfer::limits;
+
+/// Default bytes of parts in flight at once, over all connections.
+pub const DEFAULT_UPLOAD_WINDOW: usize = 8 * 1024 * 1024;
+
+/// How to run an upload.
+#[derive(Clone)]
+pub struct UploadOptions {
+    /// File name sent in `inputFile` (Telegram shows it for documents).
+    pub name: String,
+    /// Part size: a multiple of 1 KiB that divides 512 KiB.
+    pub part_size: u32,
+    /// Bytes of parts in flight at once, spread over the connections.
+    pub window_bytes: usize,
+    pub progress: Option<ProgressFn>,
+    pub cancel: Option<CancelToken>,
+}
+
+impl Default for UploadOptions {
+    fn default() -> Self {
+        Self {
+            name: "file".into(),
+            part_size: limits::DEFAULT_PART_SIZE,
+            window_bytes: DEFAULT_UPLOAD_WINDOW,
+            progress: None,
+            cancel: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for UploadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadOptions")
+            .field("name", &self.name)
+            .field("part_size", &self.part_size)
+            .field("window_bytes", &self.window_bytes)
+            .field("progress", &self.progress.is_some())
+            .field("cancel", &self.cancel)
+            .finish()
+    }
+}
+
+impl UploadOptions {
+    /// Options with this file name and defaults otherwise.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Everything needed to continue an interrupted upload without resending
+/// what the server already has. Serializable, so an app can persist it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadHandle {
+    /// The client-chosen file id the parts were saved under.
+    pub file_id: i64,
+    pub part_size: u32,
+    /// `saveBigFilePart` rather than `saveFilePart`.
+    pub big: bool,
+    /// The file size, when it was known up front.
+    pub size: Option<u64>,
+    pub name: String,
+    /// Parts the server acknowledged.
+    pub confirmed: BTreeSet<u32>,
+}
+
+/// A finished upload, ready for `messages.sendMedia` and friends.
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    /// `inputFile` (with the MD5) or `inputFileBig`.
+    pub input_file: tl::enums::InputFile,
+    pub size: u64,
+    /// Hex MD5 of the content, for small files.
+    pub md5: Option<String>,
+    /// How to resend parts if finalising reports `FILE_PART_X_MISSING`.
+    pub handle: UploadHandle,
+}
+
+fn plan_error(error: UploadPlanError) -> Error {
+    Error::InvalidInput(error.to_string())
+}
+
+/// One part's outcome, from its task.
+struct PartDone {
+    index: u32,
+    len: u64,
+}
+
+/// Reads up to `buf.len()` bytes, stopping early only at end of stream.
+async fn read_full<R: AsyncRead + Unpin>(source: &mut R, buf: &mut [u8]) -> Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let n = source.read(&mut buf[filled..]).await?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    Ok(filled)
+}
+
+/// Saves one part, retrying flood waits and network failures.
+async fn save_part<A: TransferApi + ?Sized>(
+    api: &A,
+    dc_id: i32,
+    lane: usize,
+    file_id: i64,
+    index: u32,
+    total: Option<i32>,
+    bytes: Bytes,
+) -> Result<()> {
+    let mut attempt = 0;
+    loop {
+        // The bytes are shared, not copied, between attempts until the
+        // request is serialized.
+        let result = match total {
+            None => {
+                call(
+                    api,
+                    dc_id,
+                    lane,
+                    &tl::functions::upload::SaveFilePart {
+                        file_id,
+                        file_part: index as i32,
+                        bytes: bytes.to_vec(),
+                    },
+                )
+                .await
+            }
+            Some(total) => {
+                call(
+                    api,
+                    dc_id,
+                    lane,
+                    &tl::functions::upload::SaveBigFilePart {
+                        file_id,
+                        file_part: index as i32,
+                        file_total_parts: total,
+                        bytes: bytes.to_vec(),
+                    },
+                )
+                .await
+            }
+        };
+        let error = match result {
+            Ok(true) => return Ok(()),
+            Ok(false) => Error::Protocol(format!("the server refused part {index}")),
+            Err(e) => e,
+        };
+        match recovery_for(error, attempt) {
+            Recovery::RetryAfter(pause) => tokio::time::sleep(pause).await,
+            Recovery::Authorize => api.authorize_dc(dc_id).await?,
+            Recovery::Fail(e) => return Err(e),
+        }
+        attempt += 1;
+    }
+}
+
+/// What drives one upload: the plan, the file id and the parts to send.
+struct Uploader<A: TransferApi> {
+    api: Arc<A>,
+    dc_id: i32,
+    plan: UploadPlan,
+    handle: UploadHandle,
+    options: UploadOptions,
+}
+
+impl<A: TransferApi> Uploader<A> {
+    async fn run<R: AsyncRead + Unpin + Send>(mut self, mut source: R) -> Result<UploadedFile> {
+        let part_size = self.plan.part_size() as usize;
+        let big = self.plan.is_big();
+        let mut md5 = (!big).then(Md5::new);
+        let mut tasks: JoinSet<Result<PartDone>> = JoinSet::new();
+        let mut in_flight = 0usize;
+        let mut done = self
+            .handle
+            .confirmed
+            .iter()
+            .map(|&i| self.plan.part(i).map_or(0, |p| u64::from(p.len)))
+            .sum::<u64>();
+        let lanes = self.api.lanes().max(1);
+        let window = self.options.window_bytes.max(part_size);
+        let cancel = self.options.cancel.clone();
+
+        // One part is read ahead so that, for a stream of unknown length,
+        // the last part is known to be last when it is sent.
+        let mut current = self.read_part(&mut source, part_size).await?;
+        if current.is_none() {
+            return Err(plan_error(UploadPlanError::EmptyFile));
+        }
+        let mut index: u32 = 0;
+        let mut size: u64 = 0;
+        loop {
+            let Some(bytes) = current.take() else { break };
+            if let Some(md5) = md5.as_mut() {
+                md5.update(&bytes);
+            }
+            size += bytes.len() as u64;
+            let next = if bytes.len() == part_size {
+                self.read_part(&mut source, part_size).await?
+            } else {
+                None
+            };
+            let is_last = next.is_none();
+            if let Some(expected) = self.plan.file_size()
+                && (size > expected || (is_last && size != expected))
+            {
+                return Err(Error::invalid_input(format!(
+                    "the source is {}{size} bytes long, not the {expected} announced",
+                    if size > expected { "at least " } else { "" }
+                )));
+            }
+            if is_last && self.plan.total_parts().is_none() {
+                self.plan = self.plan.finish(size).map_err(plan_error)?;
+            }
+            if !self.handle.confirmed.contains(&index) {
+                while in_flight + bytes.len() > window && !tasks.is_empty() {
+                    let finished = self.join_one(&mut tasks, cancel.as_ref()).await?;
+                    in_flight -= finished.len as usize;
+                    done += finished.len;
+                    self.report(done);
+                }
+                in_flight += bytes.len();
+                let total = big.then(|| self.plan.file_total_parts());
+                let api = Arc::clone(&self.api);
+                let (dc_id, file_id, len) = (self.dc_id, self.handle.file_id, bytes.len() as u64);
+                let lane = index as usize % lanes;
+                tasks.spawn(async move {
+                    save_part(api.as_ref(), dc_id, lane, file_id, index, total, bytes).await?;
+                    Ok(PartDone { index, len })
+                });
+            }
+            current = next;
+            index += 1;
+        }
+        while !tasks.is_empty() {
+            let finished = self.join_one(&mut tasks, cancel.as_ref()).await?;
+            done += finished.len;
+            self.report(done);
+        }
+
+        let parts = self
+            .plan
+            .total_parts()
+            .ok_or_else(|| Error::Protocol("upload ended without a part count".into()))?;
+        let name = self.handle.name.clone();
+        let md5 = md5.map(|m| {
+            m.finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        });
+        let input_file = match &md5 {
+            Some(md5) => tl::types::InputFile {
+                id: self.handle.file_id,
+                parts: parts as i32,
+                name,
+                md5_checksum: md5.clone(),
+            }
+            .into(),
+            None => tl::types::InputFileBig {
+                id: self.handle.file_id,
+                parts: parts as i32,
+                name,
+            }
+            .into(),
+        };
+        debug!(size, parts, big, "upload complete");
+        Ok(UploadedFile {
+            input_file,
+            size,
+            md5,
+            handle: self.handle,
+        })
+    }
+
+    /// The next part of the source, `None` at its end.
+    async fn read_part<R: AsyncRead + Unpin>(
+        &self,
+        source: &mut R,
+        part_size: usize,
+    ) -> Result<Option<Bytes>> {
+        let mut buf = BytesMut::zeroed(part_size);
+        let n = read_full(source, &mut buf).await?;
+        buf.truncate(n);
+        Ok((n > 0).then(|| buf.freeze()))
+    }
+
+    async fn join_one(
+        &mut self,
+        tasks: &mut JoinSet<Result<PartDone>>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<PartDone> {
+        let joined = tokio::select! {
+            joined = tasks.join_next() => joined,
+            _ = super::cancelled(cancel) => return Err(Error::Cancelled),
+        };
+        let outcome = match joined {
+            Some(Ok(outcome)) => outcome,
+            Some(Err(join_error)) => {
+                Err(Error::Protocol(format!("upload task failed: {join_error}")))
+            }
+            None => Err(Error::Protocol("no upload task to wait for".into())),
+        };
+        match outcome {
+            Ok(done) => {
+                self.handle.confirmed.insert(done.index);
+                Ok(done)
+            }
+            Err(cause) => Err(Error::UploadInterrupted {
+                handle: Box::new(self.handle.clone()),
+                cause: Box::new(cause),
+            }),
+        }
+    }
+
+    fn report(&self, done: u64) {
+        if let Some(progress) = &self.options.progress {
+            progress(Progress {
+                done,
+                total: self.plan.file_size(),
+            });
+        }
+    }
+}
+
+/// Uploads `source` (of `size` bytes, or unknown) and returns the
+/// `InputFile` to use in media methods.
+pub async fn upload<A: TransferApi, R: AsyncRead + Unpin + Send>(
+    api: Arc<A>,
+    source: R,
+    size: Option<u64>,
+    options: UploadOptions,
+) -> Result<UploadedFile> {
+    if let Some(token) = &options.cancel
+        && token.is_cancelled()
+    {
+        return Err(Error::Cancelled);
+    }
+    let max_parts = api.max_upload_parts().await?;
+    let plan = UploadPlan::new(size, options.part_size, max_parts).map_err(plan_error)?;
+    let handle = UploadHandle {
+        file_id: super::random_i64(),
+        part_size: plan.part_size(),
+        big: plan.is_big(),
+        size,
+        name: options.name.clone(),
+        confirmed: BTreeSet::new(),
+    };
+    let dc_id = api.home_dc()?;
+    Uploader {
+        api,
+        dc_id,
+        plan,
+        handle,
+        options,
+    }
+    .run(source)
+    .await
+}
+
+/// Continues an interrupted upload: reads `source` from the start again
+/// (small files need the whole content for the MD5) but sends only the
+/// parts `handle` does not list as confirmed.
+pub async fn resume<A: TransferApi, R: AsyncRead + Unpin + Send>(
+    api: Arc<A>,
+    source: R,
+    handle: UploadHandle,
+    options: UploadOptions,
+) -> Result<UploadedFile> {
+    let max_parts = api.max_upload_parts().await?;
+    let plan = UploadPlan::new(handle.size, handle.part_size, max_parts).map_err(plan_error)?;
+    if plan.is_big() != handle.big {
+        return Err(Error::invalid_input(
+            "the handle's upload method does not match its size",
+        ));
+    }
+    let dc_id = api.home_dc()?;
+    Uploader {
+        api,
+        dc_id,
+        plan,
+        handle,
+        options,
+    }
+    .run(source)
+    .await
+}
+
+/// Sends parts `parts` of an upload again, e.g. after `FILE_PART_X_MISSING`.
+/// `source` must be the same content, seekable.
+pub async fn resend_parts<A: TransferApi, R: AsyncRead + AsyncSeek + Unpin + Send>(
+    api: &A,
+    mut source: R,
+    uploaded: &UploadedFile,
+    parts: &[u32],
+) -> Result<()> {
+    let handle = &uploaded.handle;
+    let max_parts = api.max_upload_parts().await?;
+    let plan =
+        UploadPlan::new(Some(uploaded.size), handle.part_size, max_parts).map_err(plan_error)?;
+    let dc_id = api.home_dc()?;
+    for &index in parts {
+        let part = plan
+            .part(index)
+            .ok_or_else(|| Error::invalid_input(format!("the file has no part {index}")))?;
+        source.seek(std::io::SeekFrom::Start(part.offset)).await?;
+        let mut buf = vec![0u8; part.len as usize];
+        if read_full(&mut source, &mut buf).await? != buf.len() {
+            return Err(Error::invalid_input(
+                "the source is shorter than the upload",
+            ));
+        }
+        let total = handle.big.then(|| plan.file_total_parts());
+        save_part(
+            api,
+            dc_id,
+            0,
+            handle.file_id,
+            index,
+            total,
+            Bytes::from(buf),
+        )
+        .await?;
+    }
+    Ok(())
+}
