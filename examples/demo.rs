@@ -1,16 +1,19 @@
 //! Run with `cargo run --example demo`.
 //!
 //! Starts the embedded fake data centre in-process, signs in with phone +
-//! code, uploads a file to Saved Messages, downloads it back, and prints
-//! what happened at each step. Needs no network and no Telegram account.
+//! code, uploads a file to Saved Messages through the transfer engine,
+//! downloads it back whole and as a byte range (both checked against the
+//! server's SHA-256 hashes), and prints what happened at each step. Needs no
+//! network and no Telegram account.
 
 use std::time::Instant;
 
+use bytes::Bytes;
 use fakedc::{Config, FakeDc};
-use grammers_client::media::Document;
-use grammers_tl_types as tl;
 use sha2::{Digest, Sha256};
 use tgcmd::ClientBuilder;
+use tgcmd::media::UploadSource;
+use tgcmd::transfer::{DownloadOptions, UploadOptions};
 
 const API_ID: i32 = 12345;
 const API_HASH: &str = "0123456789abcdef0123456789abcdef";
@@ -60,57 +63,47 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         me.id
     );
 
-    let data: Vec<u8> = (0..3 * 1024 * 1024 + 12_345u32)
+    let data: Vec<u8> = (0..12 * 1024 * 1024 + 12_345u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
-    let started = Instant::now();
-    let mut reader = std::io::Cursor::new(data.clone());
-    let uploaded = client
-        .grammers()
-        .upload_stream(&mut reader, data.len(), "demo.bin".into())
-        .await?;
-    let media = client
-        .invoke(&tl::functions::messages::UploadMedia {
-            business_connection_id: None,
-            peer: tl::enums::InputPeer::PeerSelf,
-            media: tl::types::InputMediaUploadedDocument {
-                nosound_video: false,
-                force_file: true,
-                spoiler: false,
-                file: uploaded.raw,
-                thumb: None,
-                mime_type: "application/octet-stream".into(),
-                attributes: vec![],
-                stickers: None,
-                video_cover: None,
-                video_timestamp: None,
-                ttl_seconds: None,
-            }
-            .into(),
-        })
-        .await?;
-    let tl::enums::MessageMedia::Document(media) = media else {
-        return Err("the server did not return a document".into());
+    let source = UploadSource::Bytes {
+        name: "demo.bin".into(),
+        data: Bytes::from(data.clone()),
     };
-    let document = Document::from_raw_media(media);
+    let started = Instant::now();
+    let (message_id, document) = client
+        .send_document_to_self(
+            &source,
+            "application/octet-stream",
+            "sent by the tgcmd demo",
+            UploadOptions::default(),
+        )
+        .await?;
     println!(
-        "uploaded {} bytes as document {} in {:?} (sha256 {}…)",
+        "uploaded {} bytes (saveBigFilePart, {} connections) in {:?}; message {message_id} in Saved Messages holds document {} (sha256 {}…)",
         data.len(),
-        document.id(),
+        client.media_connections(),
         started.elapsed(),
+        document.id,
         short_hash(&data)
     );
 
     let started = Instant::now();
-    let mut download = client.grammers().iter_download(&document);
     let mut back = Vec::with_capacity(data.len());
-    while let Some(chunk) = download.next().await? {
-        back.extend_from_slice(&chunk);
-    }
+    let report = client
+        .download(
+            &document.location(),
+            ..,
+            &mut back,
+            &DownloadOptions::default(),
+        )
+        .await?;
     println!(
-        "downloaded {} bytes in {:?} (sha256 {}…): {}",
+        "downloaded {} bytes in {:?} with {} getFile requests; {} bytes checked against the server's SHA-256 hashes (sha256 {}…): {}",
         back.len(),
         started.elapsed(),
+        report.requests,
+        report.verified_bytes,
         short_hash(&back),
         if back == data {
             "identical"
@@ -120,6 +113,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     if back != data {
         return Err("the downloaded file differs from the upload".into());
+    }
+
+    let range = 5_000_001..5_000_101u64;
+    let mut slice = Vec::new();
+    let report = client
+        .download(
+            &document.location(),
+            range.clone(),
+            &mut slice,
+            &DownloadOptions::default(),
+        )
+        .await?;
+    let expected = &data[range.start as usize..range.end as usize];
+    println!(
+        "ranged download {range:?}: {} bytes, verified {} bytes around them, {}",
+        slice.len(),
+        report.verified_bytes,
+        if slice == expected {
+            "identical"
+        } else {
+            "DIFFERENT"
+        }
+    );
+    if slice != expected {
+        return Err("the ranged download differs".into());
     }
     Ok(())
 }
