@@ -6,8 +6,9 @@ use std::fmt;
 use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
-use grammers_mtsender::{ConnectionParams, SenderPool};
+use grammers_mtsender::{AutoSleep, ConnectionParams, SenderPool};
 use grammers_session::Session;
 use grammers_session::storages::{ErasedSession, MemorySession, SqliteSession};
 use grammers_session::types::DcOption;
@@ -66,7 +67,12 @@ pub struct ClientBuilder {
     media_connections: usize,
     device_model: String,
     app_version: String,
+    flood_sleep_threshold: Duration,
 }
+
+/// Flood waits up to this long are slept through by default; longer ones
+/// are returned as errors (`FLOOD_WAIT_X`) for the caller to schedule.
+pub const DEFAULT_FLOOD_SLEEP_THRESHOLD: Duration = Duration::from_secs(5);
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -100,7 +106,16 @@ impl ClientBuilder {
             media_connections: DEFAULT_MEDIA_CONNECTIONS,
             device_model: "tgcmd".into(),
             app_version: env!("CARGO_PKG_VERSION").into(),
+            flood_sleep_threshold: DEFAULT_FLOOD_SLEEP_THRESHOLD,
         }
+    }
+
+    /// Flood waits up to `threshold` are slept through and the call retried
+    /// once; longer ones return [`Error::Rpc`] with `FLOOD_WAIT_X`. Zero
+    /// turns automatic sleeping off.
+    pub fn flood_sleep_threshold(mut self, threshold: Duration) -> Self {
+        self.flood_sleep_threshold = threshold;
+        self
     }
 
     /// Keeps the session in a SQLite file (grammers-session's storage),
@@ -220,6 +235,10 @@ impl ClientBuilder {
         ConnectionParams {
             device_model: self.device_model.clone(),
             app_version: self.app_version.clone(),
+            retry_policy: Box::new(AutoSleep {
+                threshold: self.flood_sleep_threshold,
+                ..AutoSleep::default()
+            }),
             ..ConnectionParams::default()
         }
     }

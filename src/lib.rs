@@ -19,6 +19,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod commands;
 pub mod error;
 pub mod media;
 pub mod transfer;

@@ -1,6 +1,7 @@
 //! The services: one module per domain, each registering its methods with
 //! the [`Router`]. A new service is a new module plus one line in [`router`].
 
+mod account;
 mod auth;
 mod files;
 mod help;
@@ -16,6 +17,7 @@ use crate::rpc::Router;
 pub fn router() -> Router {
     let mut router = Router::default();
     help::register(&mut router);
+    account::register(&mut router);
     auth::register(&mut router);
     users::register(&mut router);
     updates::register(&mut router);

@@ -1,0 +1,107 @@
+//! The JSON dispatcher: envelopes, bad input, accounts, and one command
+//! through both the typed API and JSON.
+
+mod support;
+
+use serde_json::{Value, json};
+use tgcmd::commands::{AccountPool, Dispatcher, Event};
+
+async fn dispatcher() -> (fakedc::FakeDc, Dispatcher) {
+    let dc = support::fake_dc().await;
+    let client = support::signed_in_client(&dc).await;
+    let accounts = AccountPool::new();
+    accounts.insert(1, client);
+    (dc, Dispatcher::new(accounts))
+}
+
+fn as_json(event: &Event) -> Value {
+    serde_json::from_str(&event.to_json()).expect("events are JSON")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_bio_through_json_and_typed() {
+    let (dc, dispatcher) = dispatcher().await;
+    let event = dispatcher
+        .dispatch_line(r#"{"action": "set_bio", "userbot_id": 1, "bio": "Backend engineer"}"#)
+        .await;
+    let value = as_json(&event);
+    assert_eq!(value["type"], "chat_update");
+    assert_eq!(value["userbot_id"], 1);
+    assert_eq!(value["payload"]["userbot_id"], 1);
+    assert_eq!(value["payload"]["type"], "set_bio");
+    assert_eq!(value["payload"]["result"]["@type"], "user");
+    assert_eq!(value["payload"]["result"]["id"], dc.user_id());
+    let about = dc
+        .world()
+        .lock()
+        .users
+        .get(dc.user_id())
+        .and_then(|u| u.about.clone());
+    assert_eq!(about.as_deref(), Some("Backend engineer"));
+
+    let client = dispatcher.accounts().get(1).expect("account 1");
+    client.set_bio("Second bio").await.expect("typed set_bio");
+    let about = dc
+        .world()
+        .lock()
+        .users
+        .get(dc.user_id())
+        .and_then(|u| u.about.clone());
+    assert_eq!(about.as_deref(), Some("Second bio"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_errors_use_the_spec_string_and_send_nothing() {
+    let (dc, dispatcher) = dispatcher().await;
+    let before = dc.world().total_calls();
+    let event = dispatcher
+        .dispatch(json!({"action": "set_bio", "userbot_id": "1"}))
+        .await;
+    assert_eq!(
+        as_json(&event),
+        json!({"type": "chat_update", "userbot_id": 1,
+               "payload": {"userbot_id": 1, "type": "set_bio_error", "error": "bio is required"}})
+    );
+    assert_eq!(dc.world().total_calls(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rpc_errors_carry_the_telegram_name() {
+    let (dc, dispatcher) = dispatcher().await;
+    let too_long = "x".repeat(200);
+    let event = dispatcher
+        .dispatch(json!({"action": "set_bio", "userbot_id": 1, "bio": too_long}))
+        .await;
+    assert_eq!(event.payload.kind, "set_bio_error");
+    assert_eq!(event.payload.error.as_deref(), Some("ABOUT_TOO_LONG"));
+    dc.faults().flood_wait(None, 30, 1);
+    let event = dispatcher
+        .dispatch(json!({"action": "set_bio", "userbot_id": 1, "bio": "ok"}))
+        .await;
+    assert_eq!(event.payload.error.as_deref(), Some("FLOOD_WAIT_30"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_a_clear_error_event() {
+    let (dc, dispatcher) = dispatcher().await;
+    let before = dc.world().total_calls();
+    let cases = [
+        ("{not json", "invalid_request_error", None, "malformed JSON"),
+        ("[1, 2]", "invalid_request_error", None, "must be a JSON object"),
+        (r#"{"userbot_id": 1}"#, "invalid_request_error", Some(1), "action is required"),
+        (r#"{"action": "set_bio", "bio": "x"}"#, "set_bio_error", None, "userbot_id is required"),
+        (r#"{"action": "set_bio", "userbot_id": "abc"}"#, "set_bio_error", None, "userbot_id must be an integer"),
+        (r#"{"action": "fly_to_moon", "userbot_id": 1}"#, "fly_to_moon_error", Some(1), "unknown action: fly_to_moon"),
+        (r#"{"action": "set_bio", "userbot_id": 7, "bio": "x"}"#, "set_bio_error", Some(7), "unknown userbot_id: 7"),
+        (r#"{"action": "set_bio", "userbot_id": 1, "bio": 5}"#, "set_bio_error", Some(1), "invalid type"),
+    ];
+    for (line, kind, userbot_id, needle) in cases {
+        let event = dispatcher.dispatch_line(line).await;
+        assert_eq!(event.payload.kind, kind, "{line}");
+        assert_eq!(event.userbot_id, userbot_id, "{line}");
+        let error = event.payload.error.clone().unwrap_or_default();
+        assert!(error.contains(needle), "{line}: {error}");
+        assert!(event.payload.result.is_none());
+    }
+    assert_eq!(dc.world().total_calls(), before, "nothing reached the server");
+}
