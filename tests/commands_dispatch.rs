@@ -87,13 +87,48 @@ async fn bad_input_gets_a_clear_error_event() {
     let before = dc.world().total_calls();
     let cases = [
         ("{not json", "invalid_request_error", None, "malformed JSON"),
-        ("[1, 2]", "invalid_request_error", None, "must be a JSON object"),
-        (r#"{"userbot_id": 1}"#, "invalid_request_error", Some(1), "action is required"),
-        (r#"{"action": "set_bio", "bio": "x"}"#, "set_bio_error", None, "userbot_id is required"),
-        (r#"{"action": "set_bio", "userbot_id": "abc"}"#, "set_bio_error", None, "userbot_id must be an integer"),
-        (r#"{"action": "fly_to_moon", "userbot_id": 1}"#, "fly_to_moon_error", Some(1), "unknown action: fly_to_moon"),
-        (r#"{"action": "set_bio", "userbot_id": 7, "bio": "x"}"#, "set_bio_error", Some(7), "unknown userbot_id: 7"),
-        (r#"{"action": "set_bio", "userbot_id": 1, "bio": 5}"#, "set_bio_error", Some(1), "invalid type"),
+        (
+            "[1, 2]",
+            "invalid_request_error",
+            None,
+            "must be a JSON object",
+        ),
+        (
+            r#"{"userbot_id": 1}"#,
+            "invalid_request_error",
+            Some(1),
+            "action is required",
+        ),
+        (
+            r#"{"action": "set_bio", "bio": "x"}"#,
+            "set_bio_error",
+            None,
+            "userbot_id is required",
+        ),
+        (
+            r#"{"action": "set_bio", "userbot_id": "abc"}"#,
+            "set_bio_error",
+            None,
+            "userbot_id must be an integer",
+        ),
+        (
+            r#"{"action": "fly_to_moon", "userbot_id": 1}"#,
+            "fly_to_moon_error",
+            Some(1),
+            "unknown action: fly_to_moon",
+        ),
+        (
+            r#"{"action": "set_bio", "userbot_id": 7, "bio": "x"}"#,
+            "set_bio_error",
+            Some(7),
+            "unknown userbot_id: 7",
+        ),
+        (
+            r#"{"action": "set_bio", "userbot_id": 1, "bio": 5}"#,
+            "set_bio_error",
+            Some(1),
+            "invalid type",
+        ),
     ];
     for (line, kind, userbot_id, needle) in cases {
         let event = dispatcher.dispatch_line(line).await;
@@ -103,5 +138,9 @@ async fn bad_input_gets_a_clear_error_event() {
         assert!(error.contains(needle), "{line}: {error}");
         assert!(event.payload.result.is_none());
     }
-    assert_eq!(dc.world().total_calls(), before, "nothing reached the server");
+    assert_eq!(
+        dc.world().total_calls(),
+        before,
+        "nothing reached the server"
+    );
 }

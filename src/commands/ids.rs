@@ -24,13 +24,15 @@ pub fn flexible_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D:
 }
 
 /// Like [`flexible_id`], for optional fields (absent or `null` is `None`).
-pub fn flexible_id_opt<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+pub fn flexible_id_opt<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
     let value = Option::<Value>::deserialize(deserializer)?;
     match value {
         None | Some(Value::Null) => Ok(None),
-        Some(value) => id_from_value(&value)
-            .map(Some)
-            .ok_or_else(|| serde::de::Error::custom(format!("expected an integer id, got {value}"))),
+        Some(value) => id_from_value(&value).map(Some).ok_or_else(|| {
+            serde::de::Error::custom(format!("expected an integer id, got {value}"))
+        }),
     }
 }
 
@@ -40,8 +42,9 @@ pub fn flexible_ids<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<i6
     values
         .iter()
         .map(|value| {
-            id_from_value(value)
-                .ok_or_else(|| serde::de::Error::custom(format!("expected an integer id, got {value}")))
+            id_from_value(value).ok_or_else(|| {
+                serde::de::Error::custom(format!("expected an integer id, got {value}"))
+            })
         })
         .collect()
 }
@@ -64,7 +67,9 @@ impl ChatRef {
     pub fn from_chat_id(chat_id: i64) -> Option<Self> {
         match chat_id {
             id if id > 0 => Some(ChatRef::User(id)),
-            id if id < -CHANNEL_CHAT_ID_OFFSET => Some(ChatRef::Channel(-CHANNEL_CHAT_ID_OFFSET - id)),
+            id if id < -CHANNEL_CHAT_ID_OFFSET => {
+                Some(ChatRef::Channel(-CHANNEL_CHAT_ID_OFFSET - id))
+            }
             id if id < 0 => Some(ChatRef::BasicGroup(-id)),
             _ => None,
         }
@@ -86,10 +91,17 @@ mod tests {
 
     #[test]
     fn chat_ids_round_trip() {
-        for chat in [ChatRef::User(42), ChatRef::BasicGroup(42), ChatRef::Channel(1_234_567_890)] {
+        for chat in [
+            ChatRef::User(42),
+            ChatRef::BasicGroup(42),
+            ChatRef::Channel(1_234_567_890),
+        ] {
             assert_eq!(ChatRef::from_chat_id(chat.chat_id()), Some(chat));
         }
-        assert_eq!(ChatRef::from_chat_id(-1001234567890), Some(ChatRef::Channel(1234567890)));
+        assert_eq!(
+            ChatRef::from_chat_id(-1001234567890),
+            Some(ChatRef::Channel(1234567890))
+        );
         assert_eq!(ChatRef::from_chat_id(0), None);
     }
 

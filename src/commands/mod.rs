@@ -103,7 +103,10 @@ pub trait Command: DeserializeOwned + Send + 'static {
 
     /// Runs the command. Validation happens first, and a validation error
     /// returns before anything is sent.
-    fn run(self, client: &Client) -> impl Future<Output = Result<Self::Response, CommandError>> + Send;
+    fn run(
+        self,
+        client: &Client,
+    ) -> impl Future<Output = Result<Self::Response, CommandError>> + Send;
 }
 
 type Handler = for<'a> fn(&'a Client, Value) -> BoxFuture<'a, Result<Value, CommandError>>;
@@ -167,7 +170,12 @@ impl Registry {
     }
 
     /// Runs `action` with its JSON `payload` on `client`.
-    pub async fn run(&self, client: &Client, action: &str, payload: Value) -> Result<Value, CommandError> {
+    pub async fn run(
+        &self,
+        client: &Client,
+        action: &str,
+        payload: Value,
+    ) -> Result<Value, CommandError> {
         let handler = self
             .handlers
             .get(action)
@@ -195,7 +203,9 @@ impl fmt::Debug for AccountPool {
             .read()
             .map(|c| c.keys().copied().collect())
             .unwrap_or_default();
-        f.debug_struct("AccountPool").field("userbot_ids", &ids).finish()
+        f.debug_struct("AccountPool")
+            .field("userbot_ids", &ids)
+            .finish()
     }
 }
 
@@ -255,7 +265,12 @@ pub struct EventPayload {
 }
 
 impl Event {
-    fn new(userbot_id: Option<i64>, kind: String, result: Option<Value>, error: Option<String>) -> Self {
+    fn new(
+        userbot_id: Option<i64>,
+        kind: String,
+        result: Option<Value>,
+        error: Option<String>,
+    ) -> Self {
         Self {
             kind: "chat_update".into(),
             userbot_id,
@@ -275,7 +290,12 @@ impl Event {
 
     /// The `<action>_error` event.
     pub fn error(userbot_id: Option<i64>, action: &str, message: impl Into<String>) -> Self {
-        Self::new(userbot_id, format!("{action}_error"), None, Some(message.into()))
+        Self::new(
+            userbot_id,
+            format!("{action}_error"),
+            None,
+            Some(message.into()),
+        )
     }
 
     /// Whether this is an error event.
@@ -350,7 +370,11 @@ impl Dispatcher {
     /// Handles one request object.
     pub async fn dispatch(&self, request: Value) -> Event {
         let Value::Object(mut object) = request else {
-            return Event::error(None, INVALID_REQUEST_ACTION, "the request must be a JSON object");
+            return Event::error(
+                None,
+                INVALID_REQUEST_ACTION,
+                "the request must be a JSON object",
+            );
         };
         let userbot_id = userbot_id_of(&object);
         let action = match object.remove("action") {
@@ -363,7 +387,11 @@ impl Dispatcher {
                 );
             }
             None => {
-                return Event::error(userbot_id.ok().flatten(), INVALID_REQUEST_ACTION, "action is required");
+                return Event::error(
+                    userbot_id.ok().flatten(),
+                    INVALID_REQUEST_ACTION,
+                    "action is required",
+                );
             }
         };
         let userbot_id = match userbot_id {
@@ -372,7 +400,11 @@ impl Dispatcher {
             Err(message) => return Event::error(None, &action, message),
         };
         if !self.registry.0.contains(&action) {
-            return Event::error(Some(userbot_id), &action, format!("unknown action: {action}"));
+            return Event::error(
+                Some(userbot_id),
+                &action,
+                format!("unknown action: {action}"),
+            );
         }
         let Some(client) = self.accounts.get(userbot_id) else {
             return Event::error(
@@ -382,7 +414,12 @@ impl Dispatcher {
             );
         };
         object.remove("userbot_id");
-        match self.registry.0.run(&client, &action, Value::Object(object)).await {
+        match self
+            .registry
+            .0
+            .run(&client, &action, Value::Object(object))
+            .await
+        {
             Ok(result) => Event::success(Some(userbot_id), &action, result),
             Err(error) => Event::error(Some(userbot_id), &action, error.message()),
         }

@@ -26,7 +26,9 @@ impl Command for SetBio {
     type Response = td::User;
 
     async fn run(self, client: &Client) -> Result<td::User, CommandError> {
-        let bio = self.bio.ok_or_else(|| CommandError::invalid("bio is required"))?;
+        let bio = self
+            .bio
+            .ok_or_else(|| CommandError::invalid("bio is required"))?;
         let user = client
             .invoke(&tl::functions::account::UpdateProfile {
                 first_name: None,
@@ -34,8 +36,9 @@ impl Command for SetBio {
                 about: Some(bio),
             })
             .await?;
-        td::User::from_tl(&user)
-            .ok_or_else(|| CommandError::Failed(Error::Protocol("updateProfile returned no user".into())))
+        td::User::from_tl(&user).ok_or_else(|| {
+            CommandError::Failed(Error::Protocol("updateProfile returned no user".into()))
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 
 use grammers_tl_types as tl;
 
-use crate::rpc::{RpcError, Router};
+use crate::rpc::{Router, RpcError};
 
 /// Telegram's limits on profile fields (from the client app config).
 const MAX_NAME_LEN: usize = 64;
