@@ -221,6 +221,7 @@ impl ClientBuilder {
                 device_model: self.device_model.clone(),
                 app_version: self.app_version.clone(),
                 media: Default::default(),
+                self_id: Default::default(),
                 runner,
             }),
         };
@@ -316,6 +317,7 @@ pub(crate) struct ClientInner {
     pub(crate) device_model: String,
     pub(crate) app_version: String,
     pub(crate) media: crate::transfer::pool::MediaPool,
+    pub(crate) self_id: tokio::sync::OnceCell<i64>,
     runner: JoinHandle<()>,
 }
 

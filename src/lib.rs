@@ -22,6 +22,7 @@ pub mod client;
 pub mod commands;
 pub mod error;
 pub mod media;
+pub mod peers;
 pub mod transfer;
 pub mod types;
 

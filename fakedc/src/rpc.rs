@@ -21,6 +21,14 @@ pub struct RpcError {
 }
 
 impl RpcError {
+    /// An error with any code.
+    pub fn new(code: i32, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
     /// 400: the request was malformed or named something that does not exist.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self {

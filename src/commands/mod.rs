@@ -28,6 +28,7 @@
 
 pub mod ids;
 pub mod profile;
+pub mod settings;
 pub mod td;
 
 use std::collections::HashMap;
@@ -153,7 +154,19 @@ impl Registry {
     /// The registry with every implemented command.
     pub fn new() -> Self {
         Self {
-            handlers: register![profile::SetBio],
+            handlers: register![
+                profile::SetBio,
+                settings::GetActiveSessions,
+                settings::TerminateSession,
+                settings::SetSessionSettings,
+                settings::TerminateAllOtherSessions,
+                settings::BlockUser,
+                settings::UnblockUser,
+                settings::GetBlockedUsers,
+                settings::GetPrivacySetting,
+                settings::GetPrivacySettings,
+                settings::SetPrivacySetting,
+            ],
         }
     }
 

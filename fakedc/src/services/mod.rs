@@ -6,6 +6,7 @@ mod auth;
 mod files;
 mod help;
 mod messages;
+mod settings;
 mod updates;
 mod users;
 
@@ -23,5 +24,6 @@ pub fn router() -> Router {
     updates::register(&mut router);
     files::register(&mut router);
     messages::register(&mut router);
+    settings::register(&mut router);
     router
 }

@@ -25,14 +25,15 @@ pub(super) fn register(router: &mut Router) {
     });
     router.add::<tl::functions::users::GetFullUser, _>(|ctx, request| {
         let viewer = ctx.require_user()?;
-        let state = ctx.world.lock();
+        let mut state = ctx.world.lock();
         let id = resolve_input_user(ctx, &state, viewer, &request.id)?;
+        let blocked = super::settings::is_blocked(&mut state, viewer, id);
         let user = state
             .users
             .get(id)
             .ok_or_else(|| RpcError::bad_request("USER_ID_INVALID"))?;
         Ok(tl::types::users::UserFull {
-            full_user: full_user(&state, id),
+            full_user: full_user(&state, id, blocked),
             chats: Vec::new(),
             users: vec![user.to_tl(ctx.world, viewer)],
         }
@@ -66,14 +67,14 @@ pub(crate) fn resolve_input_user(
     Ok(id)
 }
 
-fn full_user(state: &WorldState, id: i64) -> tl::enums::UserFull {
+fn full_user(state: &WorldState, id: i64, blocked: bool) -> tl::enums::UserFull {
     let user = state.users.get(id);
     let profile_photo = user
         .and_then(|u| u.photo_id)
         .and_then(|photo_id| state.files.get(photo_id))
         .map(super::files::photo_tl);
     tl::types::UserFull {
-        blocked: false,
+        blocked,
         phone_calls_available: false,
         phone_calls_private: false,
         can_pin_message: true,

@@ -86,6 +86,18 @@ impl Keys {
         }
     }
 
+    /// Makes a key's authorization `seconds` older, like a session that
+    /// was signed in long ago (new ones may not terminate others).
+    pub fn backdate(&mut self, key_id: i64, seconds: i32) {
+        if let Some(auth) = self
+            .by_id
+            .get_mut(&key_id)
+            .and_then(|record| record.authorization.as_mut())
+        {
+            auth.date_created = auth.date_created.saturating_sub(seconds);
+        }
+    }
+
     /// Signs a key out (`auth.logOut`, or a terminated session).
     pub fn sign_out(&mut self, key_id: i64) {
         if let Some(record) = self.by_id.get_mut(&key_id) {

@@ -1,0 +1,967 @@
+//! The sessions & privacy group (`shared/spec/commands-sessions-privacy.txt`).
+
+use grammers_tl_types as tl;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::ids::{self, ChatRef};
+use super::td;
+use super::{Command, CommandError};
+use crate::client::Client;
+
+const CURRENT_SESSION_ERROR: &str = "current session can't be terminated via terminate_session";
+const UNSUPPORTED_SETTING: &str = "unsupported privacy setting";
+const BAD_BLOCK_LIST: &str = "block_list must be a TDLib block list type";
+const BAD_MODE: &str = "mode must be one of: all, contacts, nobody";
+/// The pseudo-setting for who may start new chats (global privacy settings).
+const NEW_CHAT_SETTING: &str = "newChatPrivacySettings";
+
+fn ok() -> td::Ok {
+    td::Ok::new()
+}
+
+/// A session id: a number, a numeric string, or `"current"`.
+fn session_id(value: Option<&Value>) -> Result<i64, CommandError> {
+    match value {
+        None | Some(Value::Null) => Err(CommandError::invalid("session_id is required")),
+        Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("current") => Ok(0),
+        Some(value) => ids::id_from_value(value)
+            .ok_or_else(|| CommandError::invalid("session_id must be an integer")),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Sessions
+
+/// `get_active_sessions`: the account's sessions (`account.getAuthorizations`),
+/// current first, then those waiting for a password, then by last activity.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct GetActiveSessions {}
+
+impl Command for GetActiveSessions {
+    const ACTION: &'static str = "get_active_sessions";
+    type Response = td::Sessions;
+
+    async fn run(self, client: &Client) -> Result<td::Sessions, CommandError> {
+        let tl::enums::account::Authorizations::Authorizations(list) = client
+            .invoke(&tl::functions::account::GetAuthorizations {})
+            .await?;
+        let mut sessions: Vec<td::Session> = list
+            .authorizations
+            .iter()
+            .map(td::Session::from_tl)
+            .collect();
+        sessions.sort_by_key(|s| {
+            (
+                !s.is_current,
+                !s.is_password_pending,
+                std::cmp::Reverse(s.last_active_date),
+            )
+        });
+        Ok(td::Sessions {
+            kind: "sessions",
+            sessions,
+            inactive_session_ttl_days: list.authorization_ttl_days,
+        })
+    }
+}
+
+/// `terminate_session`: ends another session (`account.resetAuthorization`).
+/// The current session (id 0 or `"current"`) is refused.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TerminateSession {
+    #[serde(default)]
+    pub session_id: Option<Value>,
+}
+
+impl Command for TerminateSession {
+    const ACTION: &'static str = "terminate_session";
+    type Response = td::Ok;
+
+    async fn run(self, client: &Client) -> Result<td::Ok, CommandError> {
+        let hash = session_id(self.session_id.as_ref())?;
+        if hash == 0 {
+            return Err(CommandError::invalid(CURRENT_SESSION_ERROR));
+        }
+        client
+            .invoke(&tl::functions::account::ResetAuthorization { hash })
+            .await?;
+        Ok(ok())
+    }
+}
+
+/// `set_session_settings`: whether a session accepts calls and secret chats
+/// (`account.changeAuthorizationSettings`, only the flags given).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SetSessionSettings {
+    #[serde(default)]
+    pub session_id: Option<Value>,
+    #[serde(default)]
+    pub can_accept_calls: Option<bool>,
+    #[serde(default)]
+    pub can_accept_secret_chats: Option<bool>,
+}
+
+impl Command for SetSessionSettings {
+    const ACTION: &'static str = "set_session_settings";
+    type Response = td::Ok;
+
+    async fn run(self, client: &Client) -> Result<td::Ok, CommandError> {
+        let hash = session_id(self.session_id.as_ref())?;
+        if self.can_accept_calls.is_none() && self.can_accept_secret_chats.is_none() {
+            return Err(CommandError::invalid(
+                "at least one of can_accept_calls or can_accept_secret_chats is required",
+            ));
+        }
+        client
+            .invoke(&tl::functions::account::ChangeAuthorizationSettings {
+                confirmed: false,
+                hash,
+                encrypted_requests_disabled: self.can_accept_secret_chats.map(|can| !can),
+                call_requests_disabled: self.can_accept_calls.map(|can| !can),
+            })
+            .await?;
+        Ok(ok())
+    }
+}
+
+/// `terminate_all_other_sessions` (`auth.resetAuthorizations`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TerminateAllOtherSessions {}
+
+impl Command for TerminateAllOtherSessions {
+    const ACTION: &'static str = "terminate_all_other_sessions";
+    type Response = td::Ok;
+
+    async fn run(self, client: &Client) -> Result<td::Ok, CommandError> {
+        client
+            .invoke(&tl::functions::auth::ResetAuthorizations {})
+            .await?;
+        Ok(ok())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Block lists
+
+/// TDLib's block lists: the main one and the one for stories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockList {
+    Main,
+    Stories,
+}
+
+impl BlockList {
+    /// Parses `"blockListMain"`, `{"@type": "blockListStories"}`, or nothing (main).
+    fn parse(value: Option<&Value>) -> Result<Self, CommandError> {
+        let name = match value {
+            None | Some(Value::Null) => return Ok(BlockList::Main),
+            Some(Value::String(name)) => name.as_str(),
+            Some(Value::Object(object)) => match object.get("@type") {
+                Some(Value::String(name)) => name.as_str(),
+                _ => return Err(CommandError::invalid(BAD_BLOCK_LIST)),
+            },
+            Some(_) => return Err(CommandError::invalid(BAD_BLOCK_LIST)),
+        };
+        match name {
+            "blockListMain" => Ok(BlockList::Main),
+            "blockListStories" => Ok(BlockList::Stories),
+            _ => Err(CommandError::invalid(BAD_BLOCK_LIST)),
+        }
+    }
+
+    /// `my_stories_from` of the MTProto calls.
+    fn stories(self) -> bool {
+        self == BlockList::Stories
+    }
+}
+
+fn required_user_id(value: Option<&Value>) -> Result<i64, CommandError> {
+    match value {
+        None | Some(Value::Null) => Err(CommandError::invalid("user_id is required")),
+        Some(value) => ids::id_from_value(value)
+            .ok_or_else(|| CommandError::invalid("user_id must be an integer")),
+    }
+}
+
+async fn set_blocked(
+    client: &Client,
+    user_id: i64,
+    blocked: bool,
+    list: BlockList,
+) -> Result<td::Ok, CommandError> {
+    if blocked && user_id == client.self_id().await? {
+        return Err(CommandError::invalid("can't block yourself"));
+    }
+    let id = client.input_peer_user(user_id).await?;
+    let my_stories_from = list.stories();
+    if blocked {
+        client
+            .invoke(&tl::functions::contacts::Block {
+                my_stories_from,
+                id,
+            })
+            .await?;
+    } else {
+        client
+            .invoke(&tl::functions::contacts::Unblock {
+                my_stories_from,
+                id,
+            })
+            .await?;
+    }
+    Ok(ok())
+}
+
+/// `block_user`: blocks (or, with `is_blocked: false`, unblocks) a user in
+/// the main or stories block list (`contacts.block` / `contacts.unblock`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct BlockUser {
+    #[serde(default)]
+    pub user_id: Option<Value>,
+    #[serde(default)]
+    pub is_blocked: Option<bool>,
+    #[serde(default)]
+    pub block_list: Option<Value>,
+}
+
+impl Command for BlockUser {
+    const ACTION: &'static str = "block_user";
+    type Response = td::Ok;
+
+    async fn run(self, client: &Client) -> Result<td::Ok, CommandError> {
+        let user_id = required_user_id(self.user_id.as_ref())?;
+        let list = BlockList::parse(self.block_list.as_ref())?;
+        set_blocked(client, user_id, self.is_blocked.unwrap_or(true), list).await
+    }
+}
+
+/// `unblock_user` (`contacts.unblock`, main list).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UnblockUser {
+    #[serde(default)]
+    pub user_id: Option<Value>,
+}
+
+impl Command for UnblockUser {
+    const ACTION: &'static str = "unblock_user";
+    type Response = td::Ok;
+
+    async fn run(self, client: &Client) -> Result<td::Ok, CommandError> {
+        let user_id = required_user_id(self.user_id.as_ref())?;
+        set_blocked(client, user_id, false, BlockList::Main).await
+    }
+}
+
+/// `get_blocked_users` (`contacts.getBlocked`), as `messageSenders`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct GetBlockedUsers {
+    #[serde(default)]
+    pub block_list: Option<Value>,
+    #[serde(default)]
+    pub offset: Option<i32>,
+    #[serde(default)]
+    pub limit: Option<i32>,
+}
+
+impl Command for GetBlockedUsers {
+    const ACTION: &'static str = "get_blocked_users";
+    type Response = td::MessageSenders;
+
+    async fn run(self, client: &Client) -> Result<td::MessageSenders, CommandError> {
+        let list = BlockList::parse(self.block_list.as_ref())?;
+        let offset = self.offset.unwrap_or(0);
+        let limit = self.limit.unwrap_or(50);
+        if offset < 0 {
+            return Err(CommandError::invalid("offset must be >= 0"));
+        }
+        if limit <= 0 {
+            return Err(CommandError::invalid("limit must be positive"));
+        }
+        let answer = client
+            .invoke(&tl::functions::contacts::GetBlocked {
+                my_stories_from: list.stories(),
+                offset,
+                limit,
+            })
+            .await?;
+        let (total, blocked, users, chats) = match answer {
+            tl::enums::contacts::Blocked::Blocked(b) => {
+                (b.blocked.len() as i32, b.blocked, b.users, b.chats)
+            }
+            tl::enums::contacts::Blocked::Slice(b) => (b.count, b.blocked, b.users, b.chats),
+        };
+        client.remember_users(&users).await?;
+        client.remember_chats(&chats).await?;
+        let senders = blocked
+            .iter()
+            .map(|tl::enums::PeerBlocked::Blocked(b)| sender(&b.peer_id))
+            .collect();
+        Ok(td::MessageSenders {
+            kind: "messageSenders",
+            total_count: total,
+            senders,
+        })
+    }
+}
+
+fn sender(peer: &tl::enums::Peer) -> td::MessageSender {
+    match peer {
+        tl::enums::Peer::User(u) => td::MessageSender {
+            kind: "messageSenderUser",
+            user_id: Some(u.user_id),
+            chat_id: None,
+        },
+        tl::enums::Peer::Chat(c) => td::MessageSender {
+            kind: "messageSenderChat",
+            user_id: None,
+            chat_id: Some(ChatRef::BasicGroup(c.chat_id).chat_id()),
+        },
+        tl::enums::Peer::Channel(c) => td::MessageSender {
+            kind: "messageSenderChat",
+            user_id: None,
+            chat_id: Some(ChatRef::Channel(c.channel_id).chat_id()),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Privacy
+
+/// The privacy settings TDLib names, with the MTProto key of each.
+const PRIVACY_KEYS: &[(&str, tl::enums::InputPrivacyKey)] = &[
+    (
+        "userPrivacySettingShowStatus",
+        tl::enums::InputPrivacyKey::StatusTimestamp,
+    ),
+    (
+        "userPrivacySettingAllowChatInvites",
+        tl::enums::InputPrivacyKey::ChatInvite,
+    ),
+    (
+        "userPrivacySettingAllowCalls",
+        tl::enums::InputPrivacyKey::PhoneCall,
+    ),
+    (
+        "userPrivacySettingAllowPeerToPeerCalls",
+        tl::enums::InputPrivacyKey::PhoneP2P,
+    ),
+    (
+        "userPrivacySettingShowLinkInForwardedMessages",
+        tl::enums::InputPrivacyKey::Forwards,
+    ),
+    (
+        "userPrivacySettingShowProfilePhoto",
+        tl::enums::InputPrivacyKey::ProfilePhoto,
+    ),
+    (
+        "userPrivacySettingShowPhoneNumber",
+        tl::enums::InputPrivacyKey::PhoneNumber,
+    ),
+    (
+        "userPrivacySettingAllowFindingByPhoneNumber",
+        tl::enums::InputPrivacyKey::AddedByPhone,
+    ),
+    (
+        "userPrivacySettingAllowPrivateVoiceAndVideoNoteMessages",
+        tl::enums::InputPrivacyKey::VoiceMessages,
+    ),
+    (
+        "userPrivacySettingShowBio",
+        tl::enums::InputPrivacyKey::About,
+    ),
+    (
+        "userPrivacySettingShowBirthdate",
+        tl::enums::InputPrivacyKey::Birthday,
+    ),
+];
+
+/// A privacy setting the commands understand.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrivacySetting {
+    /// One of the `userPrivacySetting*` keys.
+    User {
+        name: &'static str,
+        key: tl::enums::InputPrivacyKey,
+    },
+    /// `newChatPrivacySettings`: who may start new chats.
+    NewChats,
+}
+
+impl PrivacySetting {
+    /// Parses a setting name or an object with `@type`.
+    pub fn parse(value: &Value) -> Result<Self, CommandError> {
+        let name = match value {
+            Value::String(name) => name.as_str(),
+            Value::Object(object) => match object.get("@type") {
+                Some(Value::String(name)) => name.as_str(),
+                _ => return Err(CommandError::invalid(UNSUPPORTED_SETTING)),
+            },
+            _ => return Err(CommandError::invalid(UNSUPPORTED_SETTING)),
+        };
+        if name == NEW_CHAT_SETTING {
+            return Ok(PrivacySetting::NewChats);
+        }
+        PRIVACY_KEYS
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(name, key)| PrivacySetting::User {
+                name,
+                key: key.clone(),
+            })
+            .ok_or_else(|| CommandError::invalid(UNSUPPORTED_SETTING))
+    }
+
+    /// The TDLib name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PrivacySetting::User { name, .. } => name,
+            PrivacySetting::NewChats => NEW_CHAT_SETTING,
+        }
+    }
+}
+
+/// A TDLib privacy rule (`userPrivacySettingRule*`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "@type")]
+pub enum PrivacyRule {
+    #[serde(rename = "userPrivacySettingRuleAllowAll")]
+    AllowAll,
+    #[serde(rename = "userPrivacySettingRuleAllowContacts")]
+    AllowContacts,
+    #[serde(rename = "userPrivacySettingRuleAllowBots")]
+    AllowBots,
+    #[serde(rename = "userPrivacySettingRuleAllowPremiumUsers")]
+    AllowPremiumUsers,
+    #[serde(rename = "userPrivacySettingRuleAllowUsers")]
+    AllowUsers {
+        #[serde(deserialize_with = "ids::flexible_ids", default)]
+        user_ids: Vec<i64>,
+    },
+    #[serde(rename = "userPrivacySettingRuleAllowChatMembers")]
+    AllowChatMembers {
+        #[serde(deserialize_with = "ids::flexible_ids", default)]
+        chat_ids: Vec<i64>,
+    },
+    #[serde(rename = "userPrivacySettingRuleRestrictAll")]
+    RestrictAll,
+    #[serde(rename = "userPrivacySettingRuleRestrictContacts")]
+    RestrictContacts,
+    #[serde(rename = "userPrivacySettingRuleRestrictBots")]
+    RestrictBots,
+    #[serde(rename = "userPrivacySettingRuleRestrictUsers")]
+    RestrictUsers {
+        #[serde(deserialize_with = "ids::flexible_ids", default)]
+        user_ids: Vec<i64>,
+    },
+    #[serde(rename = "userPrivacySettingRuleRestrictChatMembers")]
+    RestrictChatMembers {
+        #[serde(deserialize_with = "ids::flexible_ids", default)]
+        chat_ids: Vec<i64>,
+    },
+}
+
+/// `userPrivacySettingRules`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrivacyRules {
+    #[serde(rename = "@type")]
+    pub kind: &'static str,
+    pub rules: Vec<PrivacyRule>,
+}
+
+/// `newChatPrivacySettings`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewChatPrivacySettings {
+    #[serde(rename = "@type")]
+    pub kind: &'static str,
+    pub allow_new_chats_from_unknown_users: bool,
+    pub incoming_paid_message_star_count: i64,
+}
+
+/// What reading a privacy setting gives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum PrivacyValue {
+    Rules(PrivacyRules),
+    NewChats(NewChatPrivacySettings),
+}
+
+/// Drops a trailing restrict-all: Telegram's lists end with one, TDLib's
+/// don't (an empty list already means "nobody").
+fn without_trailing_restrict_all(mut rules: Vec<PrivacyRule>) -> Vec<PrivacyRule> {
+    while rules.last() == Some(&PrivacyRule::RestrictAll) {
+        rules.pop();
+    }
+    rules
+}
+
+fn rules_from_tl(rules: &[tl::enums::PrivacyRule], chats: &[tl::enums::Chat]) -> PrivacyRules {
+    use tl::enums::PrivacyRule as R;
+    let is_channel = |id: i64| {
+        chats
+            .iter()
+            .any(|c| matches!(c, tl::enums::Chat::Channel(ch) if ch.id == id))
+    };
+    let chat_ids = |bare: &[i64]| -> Vec<i64> {
+        bare.iter()
+            .map(|&id| {
+                if is_channel(id) {
+                    ChatRef::Channel(id).chat_id()
+                } else {
+                    ChatRef::BasicGroup(id).chat_id()
+                }
+            })
+            .collect()
+    };
+    let converted = rules
+        .iter()
+        .filter_map(|rule| {
+            Some(match rule {
+                R::PrivacyValueAllowAll => PrivacyRule::AllowAll,
+                R::PrivacyValueAllowContacts => PrivacyRule::AllowContacts,
+                R::PrivacyValueAllowBots => PrivacyRule::AllowBots,
+                R::PrivacyValueAllowPremium => PrivacyRule::AllowPremiumUsers,
+                R::PrivacyValueAllowUsers(r) => PrivacyRule::AllowUsers {
+                    user_ids: r.users.clone(),
+                },
+                R::PrivacyValueAllowChatParticipants(r) => PrivacyRule::AllowChatMembers {
+                    chat_ids: chat_ids(&r.chats),
+                },
+                R::PrivacyValueDisallowAll => PrivacyRule::RestrictAll,
+                R::PrivacyValueDisallowContacts => PrivacyRule::RestrictContacts,
+                R::PrivacyValueDisallowBots => PrivacyRule::RestrictBots,
+                R::PrivacyValueDisallowUsers(r) => PrivacyRule::RestrictUsers {
+                    user_ids: r.users.clone(),
+                },
+                R::PrivacyValueDisallowChatParticipants(r) => PrivacyRule::RestrictChatMembers {
+                    chat_ids: chat_ids(&r.chats),
+                },
+                // TDLib has no rule for close friends in these settings.
+                R::PrivacyValueAllowCloseFriends => return None,
+            })
+        })
+        .collect();
+    PrivacyRules {
+        kind: "userPrivacySettingRules",
+        rules: without_trailing_restrict_all(converted),
+    }
+}
+
+/// The bare MTProto ids of TDLib chat ids (groups and channels only).
+fn bare_chat_ids(chat_ids: &[i64]) -> Result<Vec<i64>, CommandError> {
+    chat_ids
+        .iter()
+        .map(|&id| match ChatRef::from_chat_id(id) {
+            Some(ChatRef::BasicGroup(bare) | ChatRef::Channel(bare)) => Ok(bare),
+            _ => Err(CommandError::invalid(format!("chat {id} is not a group"))),
+        })
+        .collect()
+}
+
+async fn input_users(
+    client: &Client,
+    ids: &[i64],
+) -> Result<Vec<tl::enums::InputUser>, CommandError> {
+    let mut users = Vec::with_capacity(ids.len());
+    for &id in ids {
+        users.push(client.input_user(id).await?);
+    }
+    Ok(users)
+}
+
+async fn rules_to_tl(
+    client: &Client,
+    rules: Vec<PrivacyRule>,
+) -> Result<Vec<tl::enums::InputPrivacyRule>, CommandError> {
+    use tl::enums::InputPrivacyRule as I;
+    let mut out = Vec::with_capacity(rules.len());
+    for rule in without_trailing_restrict_all(rules) {
+        out.push(match rule {
+            PrivacyRule::AllowAll => I::InputPrivacyValueAllowAll,
+            PrivacyRule::AllowContacts => I::InputPrivacyValueAllowContacts,
+            PrivacyRule::AllowBots => I::InputPrivacyValueAllowBots,
+            PrivacyRule::AllowPremiumUsers => I::InputPrivacyValueAllowPremium,
+            PrivacyRule::AllowUsers { user_ids } => tl::types::InputPrivacyValueAllowUsers {
+                users: input_users(client, &user_ids).await?,
+            }
+            .into(),
+            PrivacyRule::AllowChatMembers { chat_ids } => {
+                tl::types::InputPrivacyValueAllowChatParticipants {
+                    chats: bare_chat_ids(&chat_ids)?,
+                }
+                .into()
+            }
+            PrivacyRule::RestrictAll => I::InputPrivacyValueDisallowAll,
+            PrivacyRule::RestrictContacts => I::InputPrivacyValueDisallowContacts,
+            PrivacyRule::RestrictBots => I::InputPrivacyValueDisallowBots,
+            PrivacyRule::RestrictUsers { user_ids } => tl::types::InputPrivacyValueDisallowUsers {
+                users: input_users(client, &user_ids).await?,
+            }
+            .into(),
+            PrivacyRule::RestrictChatMembers { chat_ids } => {
+                tl::types::InputPrivacyValueDisallowChatParticipants {
+                    chats: bare_chat_ids(&chat_ids)?,
+                }
+                .into()
+            }
+        });
+    }
+    Ok(out)
+}
+
+async fn read_setting(
+    client: &Client,
+    setting: &PrivacySetting,
+) -> Result<PrivacyValue, CommandError> {
+    match setting {
+        PrivacySetting::User { key, .. } => {
+            let tl::enums::account::PrivacyRules::Rules(answer) = client
+                .invoke(&tl::functions::account::GetPrivacy { key: key.clone() })
+                .await?;
+            client.remember_users(&answer.users).await?;
+            client.remember_chats(&answer.chats).await?;
+            Ok(PrivacyValue::Rules(rules_from_tl(
+                &answer.rules,
+                &answer.chats,
+            )))
+        }
+        PrivacySetting::NewChats => {
+            let tl::enums::GlobalPrivacySettings::Settings(settings) = client
+                .invoke(&tl::functions::account::GetGlobalPrivacySettings {})
+                .await?;
+            Ok(PrivacyValue::NewChats(new_chat_settings(&settings)))
+        }
+    }
+}
+
+fn new_chat_settings(settings: &tl::types::GlobalPrivacySettings) -> NewChatPrivacySettings {
+    NewChatPrivacySettings {
+        kind: "newChatPrivacySettings",
+        allow_new_chats_from_unknown_users: !settings.new_noncontact_peers_require_premium,
+        incoming_paid_message_star_count: settings.noncontact_peers_paid_stars.unwrap_or(0),
+    }
+}
+
+/// `get_privacy_setting` (`account.getPrivacy`, or the global settings for
+/// `newChatPrivacySettings`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct GetPrivacySetting {
+    #[serde(default)]
+    pub setting: Option<Value>,
+}
+
+impl Command for GetPrivacySetting {
+    const ACTION: &'static str = "get_privacy_setting";
+    type Response = PrivacyValue;
+
+    async fn run(self, client: &Client) -> Result<PrivacyValue, CommandError> {
+        let setting = PrivacySetting::parse(self.setting.as_ref().unwrap_or(&Value::Null))?;
+        read_setting(client, &setting).await
+    }
+}
+
+/// One entry of [`GetPrivacySettings`]' answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrivacySettingValue {
+    pub setting: &'static str,
+    pub value: PrivacyValue,
+}
+
+/// What [`GetPrivacySettings`] answers: the settings read, and the names of
+/// those that could not be read with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrivacySettings {
+    pub settings: Vec<PrivacySettingValue>,
+    pub failed: Vec<FailedSetting>,
+}
+
+/// A setting [`GetPrivacySettings`] could not read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedSetting {
+    pub setting: &'static str,
+    pub error: String,
+}
+
+/// `get_privacy_settings`: several settings, one `account.getPrivacy` per key.
+/// Without `settings`, reads every supported one. Fails with
+/// `failed to get privacy settings` only when none could be read.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct GetPrivacySettings {
+    #[serde(default)]
+    pub settings: Option<Value>,
+}
+
+impl Command for GetPrivacySettings {
+    const ACTION: &'static str = "get_privacy_settings";
+    type Response = PrivacySettings;
+
+    async fn run(self, client: &Client) -> Result<PrivacySettings, CommandError> {
+        let wanted: Vec<PrivacySetting> = match &self.settings {
+            None | Some(Value::Null) => PRIVACY_KEYS
+                .iter()
+                .map(|(name, key)| PrivacySetting::User {
+                    name,
+                    key: key.clone(),
+                })
+                .chain([PrivacySetting::NewChats])
+                .collect(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(PrivacySetting::parse)
+                .collect::<Result<_, _>>()?,
+            Some(item @ Value::String(_)) => vec![PrivacySetting::parse(item)?],
+            Some(_) => return Err(CommandError::invalid("settings must be a list or string")),
+        };
+        let mut answer = PrivacySettings {
+            settings: Vec::new(),
+            failed: Vec::new(),
+        };
+        for setting in wanted {
+            match read_setting(client, &setting).await {
+                Ok(value) => answer.settings.push(PrivacySettingValue {
+                    setting: setting.name(),
+                    value,
+                }),
+                Err(error) => answer.failed.push(FailedSetting {
+                    setting: setting.name(),
+                    error: error.message(),
+                }),
+            }
+        }
+        if answer.settings.is_empty() && !answer.failed.is_empty() {
+            return Err(CommandError::invalid("failed to get privacy settings"));
+        }
+        Ok(answer)
+    }
+}
+
+/// `set_privacy_setting`: rules for a `userPrivacySetting*` from a `mode`
+/// (`all`, `contacts`, `nobody`) with exceptions, or from raw `rules`; or,
+/// for `newChatPrivacySettings`, whether unknown users may start chats.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SetPrivacySetting {
+    #[serde(default)]
+    pub setting: Option<Value>,
+    #[serde(default)]
+    pub mode: Option<Value>,
+    #[serde(default, deserialize_with = "ids::flexible_ids")]
+    pub allow_user_ids: Vec<i64>,
+    #[serde(default, deserialize_with = "ids::flexible_ids")]
+    pub restrict_user_ids: Vec<i64>,
+    #[serde(default, deserialize_with = "ids::flexible_ids")]
+    pub allow_chat_ids: Vec<i64>,
+    #[serde(default, deserialize_with = "ids::flexible_ids")]
+    pub restrict_chat_ids: Vec<i64>,
+    #[serde(default)]
+    pub allow_premium_users: bool,
+    #[serde(default)]
+    pub rules: Option<Value>,
+    #[serde(default)]
+    pub allow_new_chats_from_unknown_users: Option<Value>,
+}
+
+impl SetPrivacySetting {
+    /// The rules from `rules` or from `mode` and the exception lists.
+    fn rules(&self) -> Result<Vec<PrivacyRule>, CommandError> {
+        if let Some(raw) = &self.rules {
+            let items = match raw {
+                Value::Array(items) => items.clone(),
+                Value::Object(object) => match object.get("rules") {
+                    Some(Value::Array(items)) => items.clone(),
+                    _ => {
+                        return Err(CommandError::invalid(
+                            "rules must be a userPrivacySettingRules object or a list",
+                        ));
+                    }
+                },
+                _ => {
+                    return Err(CommandError::invalid(
+                        "rules must be a userPrivacySettingRules object or a list",
+                    ));
+                }
+            };
+            return items
+                .into_iter()
+                .map(|item| {
+                    serde_json::from_value(item)
+                        .map_err(|e| CommandError::invalid(format!("invalid privacy rule: {e}")))
+                })
+                .collect();
+        }
+        let base = match self.mode.as_ref().and_then(Value::as_str) {
+            Some("all") => Some(PrivacyRule::AllowAll),
+            Some("contacts") => Some(PrivacyRule::AllowContacts),
+            Some("nobody") => None,
+            _ => return Err(CommandError::invalid(BAD_MODE)),
+        };
+        // Exceptions first: Telegram applies the first rule that matches.
+        let mut rules = Vec::new();
+        if !self.restrict_user_ids.is_empty() {
+            rules.push(PrivacyRule::RestrictUsers {
+                user_ids: self.restrict_user_ids.clone(),
+            });
+        }
+        if !self.restrict_chat_ids.is_empty() {
+            rules.push(PrivacyRule::RestrictChatMembers {
+                chat_ids: self.restrict_chat_ids.clone(),
+            });
+        }
+        if !self.allow_user_ids.is_empty() {
+            rules.push(PrivacyRule::AllowUsers {
+                user_ids: self.allow_user_ids.clone(),
+            });
+        }
+        if !self.allow_chat_ids.is_empty() {
+            rules.push(PrivacyRule::AllowChatMembers {
+                chat_ids: self.allow_chat_ids.clone(),
+            });
+        }
+        if self.allow_premium_users {
+            rules.push(PrivacyRule::AllowPremiumUsers);
+        }
+        rules.extend(base);
+        Ok(rules)
+    }
+}
+
+impl Command for SetPrivacySetting {
+    const ACTION: &'static str = "set_privacy_setting";
+    type Response = PrivacyValue;
+
+    async fn run(self, client: &Client) -> Result<PrivacyValue, CommandError> {
+        let setting = PrivacySetting::parse(self.setting.as_ref().unwrap_or(&Value::Null))?;
+        match setting {
+            PrivacySetting::NewChats => {
+                let allow = match &self.allow_new_chats_from_unknown_users {
+                    Some(Value::Bool(allow)) => *allow,
+                    _ => {
+                        return Err(CommandError::invalid(
+                            "allow_new_chats_from_unknown_users must be a boolean",
+                        ));
+                    }
+                };
+                // Read-modify-write so every other global setting is kept.
+                let tl::enums::GlobalPrivacySettings::Settings(mut settings) = client
+                    .invoke(&tl::functions::account::GetGlobalPrivacySettings {})
+                    .await?;
+                settings.new_noncontact_peers_require_premium = !allow;
+                let tl::enums::GlobalPrivacySettings::Settings(saved) = client
+                    .invoke(&tl::functions::account::SetGlobalPrivacySettings {
+                        settings: settings.into(),
+                    })
+                    .await?;
+                Ok(PrivacyValue::NewChats(new_chat_settings(&saved)))
+            }
+            PrivacySetting::User { key, .. } => {
+                let rules = rules_to_tl(client, self.rules()?).await?;
+                let tl::enums::account::PrivacyRules::Rules(answer) = client
+                    .invoke(&tl::functions::account::SetPrivacy { key, rules })
+                    .await?;
+                Ok(PrivacyValue::Rules(rules_from_tl(
+                    &answer.rules,
+                    &answer.chats,
+                )))
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Typed methods
+
+impl Client {
+    /// The account's sessions. See [`GetActiveSessions`].
+    pub async fn get_active_sessions(&self) -> Result<td::Sessions, CommandError> {
+        GetActiveSessions {}.run(self).await
+    }
+
+    /// Ends another session by its id. See [`TerminateSession`].
+    pub async fn terminate_session(&self, session_id: i64) -> Result<td::Ok, CommandError> {
+        TerminateSession {
+            session_id: Some(session_id.into()),
+        }
+        .run(self)
+        .await
+    }
+
+    /// Sets whether a session accepts calls and secret chats.
+    pub async fn set_session_settings(
+        &self,
+        session_id: i64,
+        can_accept_calls: Option<bool>,
+        can_accept_secret_chats: Option<bool>,
+    ) -> Result<td::Ok, CommandError> {
+        SetSessionSettings {
+            session_id: Some(session_id.into()),
+            can_accept_calls,
+            can_accept_secret_chats,
+        }
+        .run(self)
+        .await
+    }
+
+    /// Ends every session but this one.
+    pub async fn terminate_all_other_sessions(&self) -> Result<td::Ok, CommandError> {
+        TerminateAllOtherSessions {}.run(self).await
+    }
+
+    /// Blocks or unblocks a user in a block list.
+    pub async fn block_user(
+        &self,
+        user_id: i64,
+        blocked: bool,
+        list: BlockList,
+    ) -> Result<td::Ok, CommandError> {
+        set_blocked(self, user_id, blocked, list).await
+    }
+
+    /// The blocked users of a list, `limit` from `offset`.
+    pub async fn get_blocked_users(
+        &self,
+        list: BlockList,
+        offset: i32,
+        limit: i32,
+    ) -> Result<td::MessageSenders, CommandError> {
+        let name = match list {
+            BlockList::Main => "blockListMain",
+            BlockList::Stories => "blockListStories",
+        };
+        GetBlockedUsers {
+            block_list: Some(name.into()),
+            offset: Some(offset),
+            limit: Some(limit),
+        }
+        .run(self)
+        .await
+    }
+
+    /// Reads one privacy setting.
+    pub async fn get_privacy_setting(
+        &self,
+        setting: &PrivacySetting,
+    ) -> Result<PrivacyValue, CommandError> {
+        read_setting(self, setting).await
+    }
+
+    /// Replaces the rules of a `userPrivacySetting*`.
+    pub async fn set_privacy_rules(
+        &self,
+        setting: &PrivacySetting,
+        rules: Vec<PrivacyRule>,
+    ) -> Result<PrivacyValue, CommandError> {
+        let PrivacySetting::User { key, .. } = setting else {
+            return Err(CommandError::invalid(UNSUPPORTED_SETTING));
+        };
+        let rules = rules_to_tl(self, rules).await?;
+        let tl::enums::account::PrivacyRules::Rules(answer) = self
+            .invoke(&tl::functions::account::SetPrivacy {
+                key: key.clone(),
+                rules,
+            })
+            .await?;
+        Ok(PrivacyValue::Rules(rules_from_tl(
+            &answer.rules,
+            &answer.chats,
+        )))
+    }
+}

@@ -1,0 +1,148 @@
+//! Knowing who is who: access hashes for users and channels, remembered in
+//! the session whenever Telegram sends them, so later calls can name them.
+
+use grammers_session::types::{ChannelKind, PeerAuth, PeerId, PeerInfo};
+use grammers_tl_types as tl;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+
+impl Client {
+    /// The signed-in user's id (asked once, then remembered).
+    pub async fn self_id(&self) -> Result<i64> {
+        self.inner
+            .self_id
+            .get_or_try_init(|| async { Ok(self.get_me().await?.id) })
+            .await
+            .copied()
+    }
+
+    /// Remembers the access hashes of `users` in the session.
+    pub async fn remember_users(&self, users: &[tl::enums::User]) -> Result<()> {
+        let infos: Vec<PeerInfo> = users
+            .iter()
+            .filter_map(|user| match user {
+                tl::enums::User::User(u) if !u.min => Some(PeerInfo::User {
+                    id: u.id,
+                    auth: u.access_hash.map(PeerAuth::from_hash),
+                    bot: Some(u.bot),
+                    is_self: Some(u.is_self),
+                }),
+                _ => None,
+            })
+            .collect();
+        self.remember(infos).await
+    }
+
+    /// Remembers the access hashes of the channels among `chats`.
+    pub async fn remember_chats(&self, chats: &[tl::enums::Chat]) -> Result<()> {
+        let infos: Vec<PeerInfo> = chats
+            .iter()
+            .filter_map(|chat| match chat {
+                tl::enums::Chat::Channel(c) if !c.min => Some(PeerInfo::Channel {
+                    id: c.id,
+                    auth: c.access_hash.map(PeerAuth::from_hash),
+                    kind: Some(if c.megagroup {
+                        ChannelKind::Megagroup
+                    } else if c.broadcast {
+                        ChannelKind::Broadcast
+                    } else {
+                        ChannelKind::Gigagroup
+                    }),
+                }),
+                tl::enums::Chat::Chat(c) => Some(PeerInfo::Chat { id: c.id }),
+                _ => None,
+            })
+            .collect();
+        self.remember(infos).await
+    }
+
+    async fn remember(&self, infos: Vec<PeerInfo>) -> Result<()> {
+        if infos.is_empty() {
+            return Ok(());
+        }
+        self.inner
+            .session
+            .cache_peers(infos)
+            .await
+            .map_err(|e| Error::Session(e.to_string()))
+    }
+
+    async fn cached_hash(&self, peer: Option<PeerId>) -> Result<Option<i64>> {
+        let Some(peer) = peer else {
+            return Ok(None);
+        };
+        Ok(self
+            .inner
+            .session
+            .peer_ref(peer)
+            .await
+            .map_err(|e| Error::Session(e.to_string()))?
+            .map(|r| r.auth.hash()))
+    }
+
+    /// The `InputUser` for `user_id`: `inputUserSelf` for the account
+    /// itself, otherwise with the access hash the session remembers. For a
+    /// user the session never saw, Telegram is asked once; if it does not
+    /// know the user either, the error is `user not found`.
+    pub async fn input_user(&self, user_id: i64) -> Result<tl::enums::InputUser> {
+        if user_id <= 0 {
+            return Err(Error::invalid_input("user not found"));
+        }
+        if user_id == self.self_id().await? {
+            return Ok(tl::enums::InputUser::UserSelf);
+        }
+        if let Some(access_hash) = self.cached_hash(PeerId::user(user_id)).await? {
+            return Ok(tl::types::InputUser {
+                user_id,
+                access_hash,
+            }
+            .into());
+        }
+        let probe = tl::types::InputUser {
+            user_id,
+            access_hash: 0,
+        };
+        if let Ok(users) = self
+            .invoke(&tl::functions::users::GetUsers {
+                id: vec![probe.into()],
+            })
+            .await
+        {
+            self.remember_users(&users).await?;
+            if let Some(access_hash) = self.cached_hash(PeerId::user(user_id)).await? {
+                return Ok(tl::types::InputUser {
+                    user_id,
+                    access_hash,
+                }
+                .into());
+            }
+        }
+        Err(Error::invalid_input("user not found"))
+    }
+
+    /// The `InputPeer` of a user (see [`Client::input_user`]).
+    pub async fn input_peer_user(&self, user_id: i64) -> Result<tl::enums::InputPeer> {
+        Ok(match self.input_user(user_id).await? {
+            tl::enums::InputUser::UserSelf => tl::enums::InputPeer::PeerSelf,
+            tl::enums::InputUser::User(u) => tl::types::InputPeerUser {
+                user_id: u.user_id,
+                access_hash: u.access_hash,
+            }
+            .into(),
+            _ => return Err(Error::invalid_input("user not found")),
+        })
+    }
+
+    /// The `InputChannel` for a channel id the session knows.
+    pub async fn input_channel(&self, channel_id: i64) -> Result<tl::enums::InputChannel> {
+        match self.cached_hash(PeerId::channel(channel_id)).await? {
+            Some(access_hash) => Ok(tl::types::InputChannel {
+                channel_id,
+                access_hash,
+            }
+            .into()),
+            None => Err(Error::invalid_input("chat not found")),
+        }
+    }
+}
