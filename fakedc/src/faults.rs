@@ -38,8 +38,12 @@ impl Faults {
     }
 
     /// Answers the next `times` calls of `method` (a constructor id, or
-    /// `None` for any method) with `FLOOD_WAIT_<seconds>`.
+    /// `None` for any method) with `FLOOD_WAIT_<seconds>`. `times == 0` arms nothing.
     pub fn flood_wait(&self, method: Option<u32>, seconds: u32, times: u32) {
+        if times == 0 {
+            // A rule with nothing left to fire would underflow when taken.
+            return;
+        }
         self.state().floods.push(FloodRule {
             method,
             seconds,
@@ -133,6 +137,17 @@ mod tests {
         assert_eq!(faults.take_flood_wait(2), None);
         assert_eq!(faults.take_flood_wait(1), Some(3));
         assert_eq!(faults.take_flood_wait(1), Some(3));
+        assert_eq!(faults.take_flood_wait(1), None);
+    }
+
+    #[test]
+    fn a_flood_armed_zero_times_never_fires() {
+        let faults = Faults::default();
+        faults.flood_wait(None, 3, 0);
+        assert_eq!(faults.take_flood_wait(1), None);
+        faults.flood_wait(Some(1), 4, 1);
+        faults.flood_wait(Some(1), 5, 0);
+        assert_eq!(faults.take_flood_wait(1), Some(4));
         assert_eq!(faults.take_flood_wait(1), None);
     }
 

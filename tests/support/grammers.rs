@@ -12,7 +12,7 @@ use grammers_client::Client;
 use grammers_client::session::Session;
 use grammers_client::session::storages::MemorySession;
 use grammers_client::session::types::DcOption;
-use grammers_mtsender::SenderPool;
+use grammers_mtsender::{ConnectionParams, NoRetries, SenderPool};
 use tokio::task::JoinHandle;
 
 /// The api_id the tests present; the fake DC accepts any positive one.
@@ -61,4 +61,58 @@ pub fn client_for(session: Arc<MemorySession>) -> (Client, JoinHandle<()>) {
     let client = Client::new(pool.handle);
     let runner = tokio::spawn(pool.runner.run());
     (client, runner)
+}
+
+/// A grammers client on `session` that never sleeps and retries: flood
+/// waits and dropped connections reach the caller as they happened.
+pub fn client_without_retries(session: Arc<MemorySession>) -> (Client, JoinHandle<()>) {
+    let pool = SenderPool::with_configuration(
+        session,
+        API_ID,
+        ConnectionParams {
+            retry_policy: Box::new(NoRetries),
+            ..ConnectionParams::default()
+        },
+    );
+    let client = Client::new(pool.handle);
+    let runner = tokio::spawn(pool.runner.run());
+    (client, runner)
+}
+
+/// [`signed_in_client`] without retries (see [`client_without_retries`]).
+pub async fn signed_in_client_without_retries(dc: &FakeDc) -> (Client, JoinHandle<()>) {
+    let keys: Vec<_> = dc.dcs().iter().map(|d| (d.dc_id, d.auth_key)).collect();
+    let session = seeded_session(dc, &keys, dc.home_dc().dc_id).await;
+    client_without_retries(session)
+}
+
+/// A client whose session holds a fresh, unauthorised key for each DC in
+/// `dc_ids` (and none for the others), with `home` as its home DC: what a
+/// new install looks like before signing in. Returns the keys too.
+pub async fn unauthorised_client(
+    dc: &FakeDc,
+    dc_ids: &[i32],
+    home: i32,
+) -> (Client, JoinHandle<()>, Vec<(i32, [u8; 256])>) {
+    let keys: Vec<_> = dc_ids
+        .iter()
+        .map(|&id| (id, dc.new_auth_key(id).expect("the DC exists")))
+        .collect();
+    let session = seeded_session(dc, &keys, home).await;
+    let (client, runner) = client_for(session);
+    (client, runner, keys)
+}
+
+/// The id the fake DC files a pre-shared key under.
+pub fn key_id(key: &[u8; 256]) -> i64 {
+    fakedc::AuthKey::new(*key).id()
+}
+
+/// The user a key is signed in as, according to the fake DC's world.
+pub fn signed_in_user(dc: &FakeDc, key: &[u8; 256]) -> Option<i64> {
+    dc.world()
+        .lock()
+        .keys
+        .get(key_id(key))
+        .and_then(|record| record.user_id)
 }
