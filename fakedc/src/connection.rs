@@ -14,6 +14,7 @@ use tokio::time::{Instant, sleep_until};
 use tracing::{debug, info, warn};
 
 use crate::crypto::{self, AuthKey, ENVELOPE_HEADER_LEN};
+use crate::legacy_layer;
 use crate::proto::{self, ClientMessage, MsgIdGenerator, MsgKind, unix_now};
 use crate::rpc::{CallContext, Router, RpcError};
 use crate::transport::{self, Framing};
@@ -369,6 +370,9 @@ impl Inbound<'_> {
         if let Some(layer) = unwrapped.layer {
             self.layer = layer;
         }
+        // Older clients may use a legacy constructor for a request; from here
+        // on (call counters included) the call is its layer-230 form.
+        let query = legacy_layer::upgrade_request(unwrapped.query)?;
         let world = &self.dc.world;
         let user_id = {
             let mut state = world.lock();
@@ -384,7 +388,8 @@ impl Inbound<'_> {
             }
             record.user_id
         };
-        if let Some(id) = proto::constructor_of(&unwrapped.query) {
+        let method = proto::constructor_of(&query);
+        if let Some(id) = method {
             world.record_call(id);
         }
         let ctx = CallContext {
@@ -394,7 +399,11 @@ impl Inbound<'_> {
             layer: self.layer,
             world,
         };
-        self.dc.router.dispatch(&ctx, &unwrapped.query)
+        let result = self.dc.router.dispatch(&ctx, &query)?;
+        Ok(match method {
+            Some(method) => legacy_layer::downgrade_result(self.layer, method, result),
+            None => result,
+        })
     }
 }
 

@@ -25,6 +25,7 @@ pub mod config;
 pub mod connection;
 pub mod crypto;
 pub mod faults;
+pub mod legacy_layer;
 pub mod proto;
 pub mod random;
 pub mod rpc;
