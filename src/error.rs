@@ -80,7 +80,12 @@ pub enum Error {
     /// Downloaded bytes did not match the SHA-256 the server published for
     /// them, even after fetching them again. No wrong bytes were handed out.
     #[error("hash mismatch for {len} bytes at offset {offset}, twice")]
-    HashMismatch { offset: u64, len: u64 },
+    HashMismatch {
+        /// Where the bad chunk starts in the file.
+        offset: u64,
+        /// How long the chunk is.
+        len: u64,
+    },
     /// The transfer was cancelled through its token.
     #[error("the transfer was cancelled")]
     Cancelled,
@@ -88,7 +93,9 @@ pub enum Error {
     /// confirmed, so [`crate::Client::resume_upload`] sends only the rest.
     #[error("upload interrupted: {cause}")]
     UploadInterrupted {
+        /// What the server already has.
         handle: Box<crate::transfer::UploadHandle>,
+        /// Why the upload stopped.
         cause: Box<Error>,
     },
 }

@@ -6,15 +6,23 @@ use serde::Serialize;
 /// A Telegram user as tgcmd reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
+    /// The user id.
     pub id: i64,
     /// What other calls need to name this user; absent for "min" users.
     pub access_hash: Option<i64>,
+    /// First name (empty for deleted accounts).
     pub first_name: String,
+    /// Last name, possibly empty.
     pub last_name: String,
+    /// The main username, without `@`.
     pub username: Option<String>,
+    /// The phone number in international format without `+`, when visible.
     pub phone: Option<String>,
+    /// Whether this is a bot.
     pub is_bot: bool,
+    /// Whether the account has Telegram Premium.
     pub is_premium: bool,
+    /// Whether this is the signed-in account itself.
     pub is_self: bool,
 }
 
