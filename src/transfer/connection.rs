@@ -52,7 +52,23 @@ type Reply = oneshot::Sender<Result<Vec<u8>>>;
 
 struct Job {
     body: Vec<u8>,
-    reply: Reply,
+    /// `None` for requests nobody waits on (pings).
+    reply: Option<Reply>,
+}
+
+impl Job {
+    /// Hands the answer to whoever waits for it, if anyone still does.
+    fn answer(self, result: Result<Vec<u8>>) {
+        if let Some(reply) = self.reply {
+            let _ = reply.send(result);
+        }
+    }
+
+    /// Whether the caller gave up (its future was dropped or cancelled):
+    /// such a request is not worth sending any more.
+    fn abandoned(&self) -> bool {
+        self.reply.as_ref().is_some_and(|reply| reply.is_closed())
+    }
 }
 
 /// A connection with requests in flight; cheap to share behind an `Arc`.
@@ -117,7 +133,10 @@ impl MediaConnection {
     pub(crate) async fn invoke_raw(&self, body: Vec<u8>) -> Result<Vec<u8>> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Job { body, reply })
+            .send(Job {
+                body,
+                reply: Some(reply),
+            })
             .map_err(|_| closed_error())?;
         answer.await.map_err(|_| closed_error())?
     }
@@ -193,7 +212,7 @@ impl Driver {
         let message = error.to_string();
         let in_flight = self.in_flight.drain().map(|(_, (job, _))| job);
         for job in self.queue.drain(..).chain(in_flight) {
-            let _ = job.reply.send(Err(Error::Io(io::Error::new(
+            job.answer(Err(Error::Io(io::Error::new(
                 io::ErrorKind::ConnectionReset,
                 message.clone(),
             ))));
@@ -202,14 +221,13 @@ impl Driver {
 
     fn enqueue_ping(&mut self) {
         self.next_ping = Instant::now() + PING_INTERVAL;
-        let (reply, _) = oneshot::channel();
         self.queue.push_back(Job {
             body: tl::functions::PingDelayDisconnect {
                 ping_id: crate::transfer::random_i64(),
                 disconnect_delay: PING_DISCONNECT_DELAY,
             }
             .to_bytes(),
-            reply,
+            reply: None,
         });
     }
 
@@ -220,6 +238,12 @@ impl Driver {
         }
         let mut sent = Vec::new();
         while let Some(job) = self.queue.front() {
+            if job.abandoned() {
+                // A cancelled transfer stops its traffic here: requests not
+                // yet written are dropped rather than sent for nobody.
+                self.queue.pop_front();
+                continue;
+            }
             match self.mtp.push(&mut self.write_buffer, &job.body) {
                 Some(msg_id) => {
                     if let Some(job) = self.queue.pop_front() {
@@ -298,19 +322,17 @@ impl Driver {
         match result {
             Deserialization::RpcResult(result) => {
                 if let Some(job) = self.take(result.msg_id) {
-                    let _ = job.reply.send(Ok(result.body));
+                    job.answer(Ok(result.body));
                 }
             }
             Deserialization::RpcError(error) => {
                 if let Some(job) = self.take(error.msg_id) {
-                    let _ = job.reply.send(Err(Error::Rpc(RpcError::from(error.error))));
+                    job.answer(Err(Error::Rpc(RpcError::from(error.error))));
                 }
             }
             Deserialization::Failure(failure) => {
                 if let Some(job) = self.take(failure.msg_id) {
-                    let _ = job
-                        .reply
-                        .send(Err(Error::Protocol(failure.error.to_string())));
+                    job.answer(Err(Error::Protocol(failure.error.to_string())));
                 }
             }
             Deserialization::BadMessage(bad) => {
@@ -327,7 +349,7 @@ impl Driver {
                         self.queue.push_front(job);
                     } else {
                         warn!("{}; giving up on the request", bad.description());
-                        let _ = job.reply.send(Err(Error::Protocol(format!(
+                        job.answer(Err(Error::Protocol(format!(
                             "bad_msg_notification {}: {}",
                             bad.code,
                             bad.description()

@@ -8,6 +8,7 @@ use std::io;
 use std::ops::{Bound, Range, RangeBounds};
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll, ready};
 
@@ -82,7 +83,8 @@ pub struct DownloadOptions {
     pub window_bytes: usize,
     pub progress: Option<ProgressFn>,
     pub cancel: Option<CancelToken>,
-    /// Asked for a new location when the file reference expires.
+    /// Asked for a new location when the file reference expires. Without
+    /// one, the download fails with Telegram's `FILE_REFERENCE_*` error.
     pub refresher: Option<Arc<dyn LocationRefresher>>,
 }
 
@@ -157,7 +159,8 @@ struct Shared<A: TransferApi> {
     /// concurrent chunks of a block share one `getFileHashes` call.
     hashes: std::sync::Mutex<BTreeMap<u64, PartHash>>,
     hash_blocks: std::sync::Mutex<HashMap<u64, Arc<OnceCell<()>>>>,
-    requests: std::sync::atomic::AtomicU64,
+    /// `getFile` requests sent, retries included.
+    requests: AtomicU64,
 }
 
 impl<A: TransferApi> Shared<A> {
@@ -176,11 +179,12 @@ impl<A: TransferApi> Shared<A> {
         }
     }
 
-    async fn refresh(&self, seen_generation: u64) -> Result<()> {
+    /// Asks the refresher for a fresh location after `error` (a
+    /// `FILE_REFERENCE_*` error); without a refresher, `error` is the answer.
+    async fn refresh(&self, seen_generation: u64, error: Error) -> Result<()> {
         let Some(refresher) = &self.refresher else {
-            return Err(Error::invalid_input(
-                "the file reference expired and no refresher was given",
-            ));
+            debug!("the file reference expired and no refresher was given");
+            return Err(error);
         };
         let _one_at_a_time = self.refreshing.lock().await;
         let stale = self.target();
@@ -198,7 +202,13 @@ impl<A: TransferApi> Shared<A> {
 
     /// Sends a request naming the file's location, following migrations,
     /// refreshing expired references and retrying transient failures.
-    async fn call_located<R, F>(&self, lane: usize, make: F) -> Result<R::Return>
+    /// `sent` counts every attempt, if given.
+    async fn call_located<R, F>(
+        &self,
+        lane: usize,
+        sent: Option<&AtomicU64>,
+        make: F,
+    ) -> Result<R::Return>
     where
         R: tl::RemoteCall,
         F: Fn(tl::enums::InputFileLocation) -> R,
@@ -207,6 +217,9 @@ impl<A: TransferApi> Shared<A> {
         let mut redirects = 0;
         loop {
             let target = self.target();
+            if let Some(sent) = sent {
+                sent.fetch_add(1, AtomicOrdering::Relaxed);
+            }
             let result = call(
                 self.api.as_ref(),
                 target.dc_id,
@@ -234,7 +247,7 @@ impl<A: TransferApi> Shared<A> {
                 }
                 match redirect {
                     Some(dc_id) => self.migrate(dc_id),
-                    None => self.refresh(target.generation).await?,
+                    None => self.refresh(target.generation, error).await?,
                 }
                 continue;
             }
@@ -248,16 +261,16 @@ impl<A: TransferApi> Shared<A> {
     }
 
     async fn get_file(&self, lane: usize, offset: u64, limit: u32) -> Result<Bytes> {
-        self.requests
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let precise = self.precise;
         let answer = self
-            .call_located(lane, |location| tl::functions::upload::GetFile {
-                precise,
-                cdn_supported: false,
-                location,
-                offset: offset as i64,
-                limit: limit as i32,
+            .call_located(lane, Some(&self.requests), |location| {
+                tl::functions::upload::GetFile {
+                    precise,
+                    cdn_supported: false,
+                    location,
+                    offset: offset as i64,
+                    limit: limit as i32,
+                }
             })
             .await?;
         match answer {
@@ -279,9 +292,11 @@ impl<A: TransferApi> Shared<A> {
             let mut offset = block;
             while offset < block_end {
                 let hashes = self
-                    .call_located(lane, |location| tl::functions::upload::GetFileHashes {
-                        location,
-                        offset: offset as i64,
+                    .call_located(lane, None, |location| {
+                        tl::functions::upload::GetFileHashes {
+                            location,
+                            offset: offset as i64,
+                        }
                     })
                     .await?;
                 let mut next = offset;
@@ -608,9 +623,21 @@ async fn run<A: TransferApi, S: ChunkSink>(
     let mut lane = 0usize;
     let mut report = DownloadReport::default();
     let total = end.or(file.size).map(|e| e - start);
+    // The next chunk to send, taken from the plan but waiting for room in
+    // the window.
+    let mut next: Option<DownloadChunk> = None;
     loop {
-        while in_flight + sink.buffered() < window {
-            let Some(chunk) = plan.next() else { break };
+        // Send chunks while they fit in the window; one at least, so a
+        // window smaller than a chunk still makes progress.
+        loop {
+            if next.is_none() {
+                next = plan.next();
+            }
+            let Some(chunk) = next.take_if(|chunk| {
+                tasks.is_empty() || in_flight + sink.buffered() + u64::from(chunk.limit()) <= window
+            }) else {
+                break;
+            };
             in_flight += u64::from(chunk.limit());
             tasks.spawn(fetch_chunk(Arc::clone(&shared), chunk, lane, verify));
             lane = (lane + 1) % lanes;
@@ -637,7 +664,13 @@ async fn run<A: TransferApi, S: ChunkSink>(
                 )));
             }
         }
-        plan.record_response(chunk, fetched.data.len());
+        if plan.record_response(chunk, fetched.data.len())
+            && let Some(eof) = plan.file_size()
+        {
+            // The end of the file is known now: the chunk waiting for room
+            // would come back empty.
+            next = next.filter(|waiting| waiting.offset() < eof);
+        }
         let kept = chunk.kept(&fetched.data);
         let kept_start = chunk.file_range().start;
         let kept_range = kept_start..kept_start + kept.len() as u64;
@@ -658,8 +691,17 @@ async fn run<A: TransferApi, S: ChunkSink>(
             });
         }
     }
+    if sink.buffered() > 0 {
+        // Bytes past a hole no answer filled: the server's answers
+        // disagree about where the file ends. Never hand out a file with a
+        // hole in it.
+        return Err(Error::Protocol(format!(
+            "the download ended with a gap at offset {}",
+            start + report.bytes - sink.buffered()
+        )));
+    }
     sink.finish().await?;
-    report.requests = shared.requests.load(std::sync::atomic::Ordering::Relaxed);
+    report.requests = shared.requests.load(AtomicOrdering::Relaxed);
     report.dc_id = shared.target().dc_id;
     debug!(?report, "download complete");
     Ok(report)
@@ -842,7 +884,12 @@ impl<A: TransferApi> AsyncRead for RemoteFile<A> {
         while stream.current.is_empty() {
             match ready!(stream.chunks.poll_recv(cx)) {
                 Some(Ok(bytes)) => stream.current = bytes,
-                Some(Err(e)) => return Poll::Ready(Err(io::Error::other(e))),
+                Some(Err(e)) => {
+                    // The stream is over; a later read starts a new one at
+                    // the same position rather than reporting end of file.
+                    this.stream = None;
+                    return Poll::Ready(Err(io::Error::other(e)));
+                }
                 None => return Poll::Ready(Ok(())), // End of file.
             }
         }

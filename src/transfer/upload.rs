@@ -119,6 +119,41 @@ async fn read_full<R: AsyncRead + Unpin>(source: &mut R, buf: &mut [u8]) -> Resu
     Ok(filled)
 }
 
+/// The next part of the source, `None` at its end.
+async fn read_part<R: AsyncRead + Unpin>(
+    source: &mut R,
+    part_size: usize,
+) -> Result<Option<Bytes>> {
+    let mut buf = BytesMut::zeroed(part_size);
+    let n = read_full(source, &mut buf).await?;
+    buf.truncate(n);
+    Ok((n > 0).then(|| buf.freeze()))
+}
+
+/// Checks what can be checked without the network (the part size, an
+/// empty file, a cancelled token) and reads the first part, so that bad
+/// input is refused before anything is sent.
+async fn prepare<R: AsyncRead + Unpin>(
+    source: &mut R,
+    size: Option<u64>,
+    part_size: u32,
+    cancel: Option<&CancelToken>,
+) -> Result<Bytes> {
+    if cancel.is_some_and(CancelToken::is_cancelled) {
+        return Err(Error::Cancelled);
+    }
+    // The account's part limit is not known yet; the largest possible one
+    // still catches every other mistake.
+    UploadPlan::new(size, part_size, limits::MAX_PART_COUNT).map_err(plan_error)?;
+    match (read_part(source, part_size as usize).await?, size) {
+        (Some(first), _) => Ok(first),
+        (None, Some(size)) => Err(Error::invalid_input(format!(
+            "the source is empty, not the {size} bytes announced"
+        ))),
+        (None, None) => Err(plan_error(UploadPlanError::EmptyFile)),
+    }
+}
+
 /// Saves one part, retrying flood waits and network failures.
 async fn save_part<A: TransferApi + ?Sized>(
     api: &A,
@@ -186,7 +221,13 @@ struct Uploader<A: TransferApi> {
 }
 
 impl<A: TransferApi> Uploader<A> {
-    async fn run<R: AsyncRead + Unpin + Send>(mut self, mut source: R) -> Result<UploadedFile> {
+    /// Runs the upload; `first` is the source's first part, already read
+    /// (so an empty source is refused before anything is sent).
+    async fn run<R: AsyncRead + Unpin + Send>(
+        mut self,
+        mut source: R,
+        first: Bytes,
+    ) -> Result<UploadedFile> {
         let part_size = self.plan.part_size() as usize;
         let big = self.plan.is_big();
         let mut md5 = (!big).then(Md5::new);
@@ -204,20 +245,20 @@ impl<A: TransferApi> Uploader<A> {
 
         // One part is read ahead so that, for a stream of unknown length,
         // the last part is known to be last when it is sent.
-        let mut current = self.read_part(&mut source, part_size).await?;
-        if current.is_none() {
-            return Err(plan_error(UploadPlanError::EmptyFile));
-        }
+        let mut current = Some(first);
         let mut index: u32 = 0;
         let mut size: u64 = 0;
         loop {
             let Some(bytes) = current.take() else { break };
+            if cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+                return Err(Error::Cancelled);
+            }
             if let Some(md5) = md5.as_mut() {
                 md5.update(&bytes);
             }
             size += bytes.len() as u64;
             let next = if bytes.len() == part_size {
-                self.read_part(&mut source, part_size).await?
+                read_part(&mut source, part_size).await?
             } else {
                 None
             };
@@ -239,6 +280,10 @@ impl<A: TransferApi> Uploader<A> {
                     in_flight -= finished.len as usize;
                     done += finished.len;
                     self.report(done);
+                }
+                // The progress callback may have cancelled the upload.
+                if cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+                    return Err(Error::Cancelled);
                 }
                 in_flight += bytes.len();
                 let total = big.then(|| self.plan.file_total_parts());
@@ -294,18 +339,6 @@ impl<A: TransferApi> Uploader<A> {
         })
     }
 
-    /// The next part of the source, `None` at its end.
-    async fn read_part<R: AsyncRead + Unpin>(
-        &self,
-        source: &mut R,
-        part_size: usize,
-    ) -> Result<Option<Bytes>> {
-        let mut buf = BytesMut::zeroed(part_size);
-        let n = read_full(source, &mut buf).await?;
-        buf.truncate(n);
-        Ok((n > 0).then(|| buf.freeze()))
-    }
-
     async fn join_one(
         &mut self,
         tasks: &mut JoinSet<Result<PartDone>>,
@@ -346,17 +379,22 @@ impl<A: TransferApi> Uploader<A> {
 
 /// Uploads `source` (of `size` bytes, or unknown) and returns the
 /// `InputFile` to use in media methods.
+///
+/// An empty source, an invalid part size or a cancelled token is refused
+/// with nothing sent.
 pub async fn upload<A: TransferApi, R: AsyncRead + Unpin + Send>(
     api: Arc<A>,
-    source: R,
+    mut source: R,
     size: Option<u64>,
     options: UploadOptions,
 ) -> Result<UploadedFile> {
-    if let Some(token) = &options.cancel
-        && token.is_cancelled()
-    {
-        return Err(Error::Cancelled);
-    }
+    let first = prepare(
+        &mut source,
+        size,
+        options.part_size,
+        options.cancel.as_ref(),
+    )
+    .await?;
     let max_parts = api.max_upload_parts().await?;
     let plan = UploadPlan::new(size, options.part_size, max_parts).map_err(plan_error)?;
     let handle = UploadHandle {
@@ -375,7 +413,7 @@ pub async fn upload<A: TransferApi, R: AsyncRead + Unpin + Send>(
         handle,
         options,
     }
-    .run(source)
+    .run(source, first)
     .await
 }
 
@@ -384,10 +422,17 @@ pub async fn upload<A: TransferApi, R: AsyncRead + Unpin + Send>(
 /// parts `handle` does not list as confirmed.
 pub async fn resume<A: TransferApi, R: AsyncRead + Unpin + Send>(
     api: Arc<A>,
-    source: R,
+    mut source: R,
     handle: UploadHandle,
     options: UploadOptions,
 ) -> Result<UploadedFile> {
+    let first = prepare(
+        &mut source,
+        handle.size,
+        handle.part_size,
+        options.cancel.as_ref(),
+    )
+    .await?;
     let max_parts = api.max_upload_parts().await?;
     let plan = UploadPlan::new(handle.size, handle.part_size, max_parts).map_err(plan_error)?;
     if plan.is_big() != handle.big {
@@ -403,7 +448,7 @@ pub async fn resume<A: TransferApi, R: AsyncRead + Unpin + Send>(
         handle,
         options,
     }
-    .run(source)
+    .run(source, first)
     .await
 }
 

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // Each test crate uses a subset.
 
 pub mod data;
+pub mod transfer;
 
 use fakedc::FakeDc;
 use tgcmd::{Client, ClientBuilder};
