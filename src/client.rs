@@ -68,7 +68,12 @@ pub struct ClientBuilder {
     device_model: String,
     app_version: String,
     flood_sleep_threshold: Duration,
+    media_stall_timeout: Duration,
 }
+
+/// How long a media connection may stay silent with requests outstanding
+/// before it is dropped and its requests retried on a new one.
+pub const DEFAULT_MEDIA_STALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Flood waits up to this long are slept through by default; longer ones
 /// are returned as errors (`FLOOD_WAIT_X`) for the caller to schedule.
@@ -107,7 +112,17 @@ impl ClientBuilder {
             device_model: "tgcmd".into(),
             app_version: env!("CARGO_PKG_VERSION").into(),
             flood_sleep_threshold: DEFAULT_FLOOD_SLEEP_THRESHOLD,
+            media_stall_timeout: DEFAULT_MEDIA_STALL_TIMEOUT,
         }
+    }
+
+    /// How long a media connection may go without receiving anything while
+    /// requests are outstanding before it counts as dead (a half-open TCP
+    /// connection never reports an error by itself). Its requests are then
+    /// retried on a fresh connection.
+    pub fn media_stall_timeout(mut self, timeout: Duration) -> Self {
+        self.media_stall_timeout = timeout.max(Duration::from_millis(100));
+        self
     }
 
     /// Flood waits up to `threshold` are slept through and the call retried
@@ -220,6 +235,7 @@ impl ClientBuilder {
                 media_connections: self.media_connections,
                 device_model: self.device_model.clone(),
                 app_version: self.app_version.clone(),
+                media_stall_timeout: self.media_stall_timeout,
                 media: Default::default(),
                 self_id: Default::default(),
                 runner,
@@ -316,6 +332,7 @@ pub(crate) struct ClientInner {
     pub(crate) media_connections: usize,
     pub(crate) device_model: String,
     pub(crate) app_version: String,
+    pub(crate) media_stall_timeout: Duration,
     pub(crate) media: crate::transfer::pool::MediaPool,
     pub(crate) self_id: tokio::sync::OnceCell<i64>,
     runner: JoinHandle<()>,

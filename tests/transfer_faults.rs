@@ -70,6 +70,37 @@ async fn connection_dropped_mid_upload_is_retried() {
     assert_same(&got, &data, "uploaded over a dropped connection");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_connection_is_abandoned_and_the_download_finishes() {
+    let fake = support::fake_dc().await;
+    let client = support::builder(&fake)
+        .media_stall_timeout(std::time::Duration::from_millis(700))
+        .connect()
+        .await
+        .expect("connects");
+    let data = support::data::pattern(6 * MIB + 3, 40);
+    let document = upload_document(&client, &data).await;
+    let connects_before = fake.world().call_count(GET_CONFIG);
+    // A half-open connection: it keeps reading but never answers again.
+    fake.faults().stall_connection_after(2 * MIB as u64);
+    let (got, _) = no_hang(
+        "download over a stalled connection",
+        fetch(
+            &client,
+            &document.location(),
+            0..data.len() as u64,
+            &read_all_options(),
+        ),
+    )
+    .await
+    .expect("the stalled requests are retried elsewhere");
+    assert_same(&got, &data, "downloaded past a stalled connection");
+    assert!(
+        fake.world().call_count(GET_CONFIG) > connects_before,
+        "the silent connection was replaced"
+    );
+}
+
 async fn upload_document_result(
     client: &tgcmd::Client,
     data: &[u8],

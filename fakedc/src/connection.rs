@@ -4,6 +4,7 @@
 
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use grammers_tl_types::{self as tl, Serializable};
@@ -14,6 +15,7 @@ use tokio::time::{Instant, sleep_until};
 use tracing::{debug, info, warn};
 
 use crate::crypto::{self, AuthKey, ENVELOPE_HEADER_LEN};
+use crate::faults::ByteFault;
 use crate::legacy_layer;
 use crate::proto::{self, ClientMessage, MsgIdGenerator, MsgKind, unix_now};
 use crate::rpc::{CallContext, Router, RpcError};
@@ -107,6 +109,8 @@ where
         disconnect_at: None,
         link: Link::default(),
     };
+    // Set by a stall fault: both directions go quiet from then on.
+    let stalled = AtomicBool::new(false);
     let outbound = Outbound {
         key,
         framing: write_framing,
@@ -114,6 +118,7 @@ where
         content_sent: 0,
         world: &dc.world,
         link: Link::default(),
+        stalled: &stalled,
     };
 
     let reading = async {
@@ -130,12 +135,24 @@ where
                     }
                 },
             };
-            if dc.world.faults().count_bytes(packet.len()) {
-                info!(
-                    dc = dc.dc_id,
-                    "fault: dropping the connection while reading"
-                );
-                return Ok(());
+            if stalled.load(Ordering::Relaxed) {
+                // A stalled connection swallows everything until the client leaves.
+                continue;
+            }
+            match dc.world.faults().count_bytes(packet.len()) {
+                Some(ByteFault::Drop) => {
+                    info!(
+                        dc = dc.dc_id,
+                        "fault: dropping the connection while reading"
+                    );
+                    return Ok(());
+                }
+                Some(ByteFault::Stall) => {
+                    info!(dc = dc.dc_id, "fault: the connection goes silent");
+                    stalled.store(true, Ordering::Relaxed);
+                    continue;
+                }
+                None => {}
             }
             inbound
                 .link
@@ -428,6 +445,7 @@ struct Outbound<'a> {
     content_sent: i32,
     world: &'a World,
     link: Link,
+    stalled: &'a AtomicBool,
 }
 
 impl Outbound<'_> {
@@ -454,10 +472,21 @@ impl Outbound<'_> {
             self.link
                 .pace(frame.len(), self.world.shaping().bandwidth())
                 .await;
-            if self.world.faults().count_bytes(frame.len()) {
-                info!("fault: dropping the connection while writing");
-                let _ = writer.shutdown().await;
-                return Ok(());
+            if self.stalled.load(Ordering::Relaxed) {
+                continue;
+            }
+            match self.world.faults().count_bytes(frame.len()) {
+                Some(ByteFault::Drop) => {
+                    info!("fault: dropping the connection while writing");
+                    let _ = writer.shutdown().await;
+                    return Ok(());
+                }
+                Some(ByteFault::Stall) => {
+                    info!("fault: the connection goes silent");
+                    self.stalled.store(true, Ordering::Relaxed);
+                    continue;
+                }
+                None => {}
             }
             writer.write_all(&frame).await?;
         }

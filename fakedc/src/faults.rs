@@ -15,10 +15,19 @@ struct FloodRule {
     remaining: u32,
 }
 
+/// What a byte budget does when it runs out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteFault {
+    /// Close the connection.
+    Drop,
+    /// Keep it open but never answer again (a half-open, silent peer).
+    Stall,
+}
+
 #[derive(Debug, Default)]
 struct FaultState {
     floods: Vec<FloodRule>,
-    drop_after_bytes: Option<u64>,
+    drop_after_bytes: Option<(u64, ByteFault)>,
     corrupt_get_file: u32,
     lost_parts: HashSet<i32>,
 }
@@ -70,27 +79,39 @@ impl Faults {
     /// Drops the connection that carries the `bytes`-th byte from now (both
     /// directions, all connections counted together). Fires once.
     pub fn drop_connection_after(&self, bytes: u64) {
-        self.state().drop_after_bytes = Some(bytes);
+        self.arm_byte_budget(bytes, ByteFault::Drop);
+    }
+
+    /// Like [`Faults::drop_connection_after`], but the connection stays
+    /// open and silent: it reads and discards what the client sends and
+    /// never answers again, as a half-open TCP connection behaves.
+    pub fn stall_connection_after(&self, bytes: u64) {
+        self.arm_byte_budget(bytes, ByteFault::Stall);
+    }
+
+    fn arm_byte_budget(&self, bytes: u64, fault: ByteFault) {
+        self.state().drop_after_bytes = Some((bytes, fault));
         self.byte_budget_armed.store(true, Ordering::Release);
     }
 
-    /// Counts `n` bytes of traffic; true when this connection must now drop.
-    pub(crate) fn count_bytes(&self, n: usize) -> bool {
+    /// Counts `n` bytes of traffic; says what this connection must do if the
+    /// budget just ran out.
+    pub(crate) fn count_bytes(&self, n: usize) -> Option<ByteFault> {
         if !self.byte_budget_armed.load(Ordering::Acquire) {
-            return false;
+            return None;
         }
         let mut state = self.state();
         match state.drop_after_bytes {
-            Some(left) if left <= n as u64 => {
+            Some((left, fault)) if left <= n as u64 => {
                 state.drop_after_bytes = None;
                 self.byte_budget_armed.store(false, Ordering::Release);
-                true
+                Some(fault)
             }
-            Some(left) => {
-                state.drop_after_bytes = Some(left - n as u64);
-                false
+            Some((left, fault)) => {
+                state.drop_after_bytes = Some((left - n as u64, fault));
+                None
             }
-            None => false,
+            None => None,
         }
     }
 
@@ -154,10 +175,12 @@ mod tests {
     #[test]
     fn byte_budget_fires_once() {
         let faults = Faults::default();
-        assert!(!faults.count_bytes(10));
+        assert_eq!(faults.count_bytes(10), None);
         faults.drop_connection_after(100);
-        assert!(!faults.count_bytes(60));
-        assert!(faults.count_bytes(60));
-        assert!(!faults.count_bytes(1000));
+        assert_eq!(faults.count_bytes(60), None);
+        assert_eq!(faults.count_bytes(60), Some(ByteFault::Drop));
+        assert_eq!(faults.count_bytes(1000), None);
+        faults.stall_connection_after(10);
+        assert_eq!(faults.count_bytes(10), Some(ByteFault::Stall));
     }
 }

@@ -40,12 +40,16 @@ const PING_INTERVAL: Duration = Duration::from_secs(60);
 /// The server may close the connection this long after the last ping.
 const PING_DISCONNECT_DELAY: i32 = 75;
 
-/// What `initConnection` says about the app.
+/// What `initConnection` says about the app, and how long to wait for a
+/// silent server.
 #[derive(Debug, Clone)]
 pub(crate) struct InitParams {
     pub api_id: i32,
     pub device_model: String,
     pub app_version: String,
+    /// With requests outstanding and nothing received for this long, the
+    /// connection counts as dead (a half-open TCP connection never errors).
+    pub stall_timeout: Duration,
 }
 
 type Reply = oneshot::Sender<Result<Vec<u8>>>;
@@ -96,7 +100,7 @@ impl MediaConnection {
             .compression_threshold(None)
             .finish(auth_key);
         let (jobs, rx) = mpsc::unbounded_channel();
-        let task = tokio::spawn(Driver::new(stream, mtp).run(rx));
+        let task = tokio::spawn(Driver::new(stream, mtp, init.stall_timeout).run(rx));
         let connection = Self { jobs, task };
         let init_request = tl::functions::InvokeWithLayer {
             layer: tl::LAYER,
@@ -163,10 +167,13 @@ struct Driver {
     read_buffer: Vec<u8>,
     read_len: usize,
     next_ping: Instant,
+    stall_timeout: Duration,
+    /// Since when we have been waiting for the server without hearing from it.
+    quiet_since: Instant,
 }
 
 impl Driver {
-    fn new(stream: TcpStream, mtp: mtp::Encrypted) -> Self {
+    fn new(stream: TcpStream, mtp: mtp::Encrypted, stall_timeout: Duration) -> Self {
         Self {
             stream,
             mtp,
@@ -178,6 +185,8 @@ impl Driver {
             read_buffer: vec![0; READ_BUFFER_LEN],
             read_len: 0,
             next_ping: Instant::now() + PING_INTERVAL,
+            stall_timeout,
+            quiet_since: Instant::now(),
         }
     }
 
@@ -204,6 +213,12 @@ impl Driver {
                     }
                 }
                 _ = sleep_until(self.next_ping) => self.enqueue_ping(),
+                _ = sleep_until(self.quiet_since + self.stall_timeout), if !self.in_flight.is_empty() => {
+                    break Error::Io(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the server stopped answering",
+                    ));
+                }
             }
         };
         debug!("media connection failed: {error}");
@@ -262,6 +277,10 @@ impl Driver {
             bytes = self.write_buffer.len(),
             "packet ready"
         );
+        if self.in_flight.is_empty() {
+            // Waiting starts now, not at the last answer of an idle spell.
+            self.quiet_since = Instant::now();
+        }
         self.in_flight
             .extend(sent.into_iter().map(|(id, job)| (id, (job, last))));
         self.transport.pack(&mut self.write_buffer);
@@ -285,6 +304,7 @@ impl Driver {
             )));
         }
         self.read_len += n;
+        self.quiet_since = Instant::now();
         let mut offset = 0;
         while offset < self.read_len {
             let unpacked = match self

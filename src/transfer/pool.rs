@@ -79,6 +79,7 @@ impl Client {
             api_id: self.inner.api_id,
             device_model: self.inner.device_model.clone(),
             app_version: self.inner.app_version.clone(),
+            stall_timeout: self.inner.media_stall_timeout,
         };
         debug!(dc_id, lane, "opening media connection");
         let connection = Arc::new(MediaConnection::connect(endpoint.0, endpoint.1, &init).await?);
