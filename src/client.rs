@@ -1,7 +1,7 @@
 //! [`Client`] and [`ClientBuilder`]: the session, where the DCs are, and the
 //! connection to them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::path::{Path, PathBuf};
@@ -68,6 +68,7 @@ pub struct ClientBuilder {
     device_model: String,
     app_version: String,
     flood_sleep_threshold: Duration,
+    data_dir: Option<PathBuf>,
     media_stall_timeout: Duration,
 }
 
@@ -112,6 +113,7 @@ impl ClientBuilder {
             device_model: "tgcmd".into(),
             app_version: env!("CARGO_PKG_VERSION").into(),
             flood_sleep_threshold: DEFAULT_FLOOD_SLEEP_THRESHOLD,
+            data_dir: None,
             media_stall_timeout: DEFAULT_MEDIA_STALL_TIMEOUT,
         }
     }
@@ -122,6 +124,30 @@ impl ClientBuilder {
     /// retried on a fresh connection.
     pub fn media_stall_timeout(mut self, timeout: Duration) -> Self {
         self.media_stall_timeout = timeout.max(Duration::from_millis(100));
+        self
+    }
+
+    /// Where the client keeps what it stores besides the session: the
+    /// profile store (`profile.sqlite`, written by `refresh_self_profile`)
+    /// and the media cache (`media/`). Created on first use.
+    ///
+    /// Without it, a session file `account.session` gets
+    /// `account.session.profile.sqlite` and `account.session.media/` beside
+    /// it, and an in-memory session gets a fresh directory under the system
+    /// temp directory, one per client, which is not cleaned up.
+    ///
+    /// ```no_run
+    /// # async fn f() -> tgcmd::Result<()> {
+    /// let client = tgcmd::ClientBuilder::new(12345, "0123456789abcdef0123456789abcdef")
+    ///     .session_file("account.session")
+    ///     .data_dir("account-data")
+    ///     .connect()
+    ///     .await?;
+    /// assert!(client.profile_store_path().ends_with("profile.sqlite"));
+    /// # Ok(()) }
+    /// ```
+    pub fn data_dir(mut self, path: impl AsRef<Path>) -> Self {
+        self.data_dir = Some(path.as_ref().to_path_buf());
         self
     }
 
@@ -186,6 +212,38 @@ impl ClientBuilder {
         }
     }
 
+    /// Where the profile store and the media cache go (see [`ClientBuilder::data_dir`]).
+    fn store_paths(&self) -> StorePaths {
+        if let Some(dir) = &self.data_dir {
+            return StorePaths {
+                profile_db: dir.join("profile.sqlite"),
+                media_dir: dir.join("media"),
+            };
+        }
+        match &self.session {
+            SessionStore::Sqlite(session) => {
+                let beside = |suffix: &str| {
+                    let mut name = session.as_os_str().to_os_string();
+                    name.push(suffix);
+                    PathBuf::from(name)
+                };
+                StorePaths {
+                    profile_db: beside(".profile.sqlite"),
+                    media_dir: beside(".media"),
+                }
+            }
+            SessionStore::Memory => {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let dir = std::env::temp_dir().join(format!("tgcmd-{}-{n}", std::process::id()));
+                StorePaths {
+                    profile_db: dir.join("profile.sqlite"),
+                    media_dir: dir.join("media"),
+                }
+            }
+        }
+    }
+
     fn check(&self) -> Result<()> {
         if self.api_id <= 0 {
             return Err(Error::invalid_input("api_id must be positive"));
@@ -224,6 +282,7 @@ impl ClientBuilder {
                 (pool, grammers_session::storages::erase(session))
             }
         };
+        let stores = self.store_paths();
         let SenderPool { runner, handle, .. } = pool;
         let runner = tokio::spawn(runner.run());
         let client = Client {
@@ -238,6 +297,8 @@ impl ClientBuilder {
                 media_stall_timeout: self.media_stall_timeout,
                 media: Default::default(),
                 self_id: Default::default(),
+                known_users: Default::default(),
+                stores,
                 runner,
             }),
         };
@@ -324,6 +385,13 @@ fn restrict_permissions(_path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The files a client keeps besides its session.
+#[derive(Debug, Clone)]
+pub(crate) struct StorePaths {
+    pub(crate) profile_db: PathBuf,
+    pub(crate) media_dir: PathBuf,
+}
+
 pub(crate) struct ClientInner {
     pub(crate) tg: grammers_client::Client,
     pub(crate) session: Arc<ErasedSession>,
@@ -335,6 +403,10 @@ pub(crate) struct ClientInner {
     pub(crate) media_stall_timeout: Duration,
     pub(crate) media: crate::transfer::pool::MediaPool,
     pub(crate) self_id: tokio::sync::OnceCell<i64>,
+    /// The last full `user` seen of everyone met (names and photos for
+    /// answers built without a network call).
+    pub(crate) known_users: std::sync::Mutex<HashMap<i64, tl::types::User>>,
+    pub(crate) stores: StorePaths,
     runner: JoinHandle<()>,
 }
 
@@ -396,6 +468,18 @@ impl Client {
     /// How many extra connections per DC the transfer engine may use.
     pub fn media_connections(&self) -> usize {
         self.inner.media_connections
+    }
+
+    /// The SQLite file `refresh_self_profile` writes the profile to (see
+    /// [`ClientBuilder::data_dir`]).
+    pub fn profile_store_path(&self) -> &Path {
+        &self.inner.stores.profile_db
+    }
+
+    /// The directory downloaded profile media is cached in (see
+    /// [`ClientBuilder::data_dir`]).
+    pub fn media_cache_dir(&self) -> &Path {
+        &self.inner.stores.media_dir
     }
 
     /// Whether the session is signed in.

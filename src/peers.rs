@@ -7,6 +7,11 @@ use grammers_tl_types as tl;
 use crate::client::Client;
 use crate::error::{Error, Result};
 
+/// How many users' names and photos a client keeps in memory (for answers
+/// built without a network call); beyond it, only those already kept are
+/// refreshed. The access hashes in the session are not limited.
+const MAX_KNOWN_USERS: usize = 100_000;
+
 impl Client {
     /// The signed-in user's id (asked once, then remembered).
     pub async fn self_id(&self) -> Result<i64> {
@@ -17,8 +22,24 @@ impl Client {
             .copied()
     }
 
-    /// Remembers the access hashes of `users` in the session.
+    /// Remembers the access hashes of `users` in the session (and, for
+    /// this client's lifetime, their names and photos).
     pub async fn remember_users(&self, users: &[tl::enums::User]) -> Result<()> {
+        {
+            let mut known = self
+                .inner
+                .known_users
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            for user in users {
+                if let tl::enums::User::User(u) = user
+                    && (known.contains_key(&u.id) && !u.min
+                        || !known.contains_key(&u.id) && known.len() < MAX_KNOWN_USERS)
+                {
+                    known.insert(u.id, u.clone());
+                }
+            }
+        }
         let infos: Vec<PeerInfo> = users
             .iter()
             .filter_map(|user| match user {
@@ -55,6 +76,16 @@ impl Client {
             })
             .collect();
         self.remember(infos).await
+    }
+
+    /// The last `user` seen with this id, without asking Telegram.
+    pub(crate) fn known_user(&self, user_id: i64) -> Option<tl::types::User> {
+        self.inner
+            .known_users
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&user_id)
+            .cloned()
     }
 
     async fn remember(&self, infos: Vec<PeerInfo>) -> Result<()> {

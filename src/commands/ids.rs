@@ -4,6 +4,8 @@
 use serde::{Deserialize, Deserializer, Serializer};
 use serde_json::Value;
 
+use super::CommandError;
+
 /// Offset TDLib adds to channel and supergroup ids (`-1000000000000 - id`).
 pub const CHANNEL_CHAT_ID_OFFSET: i64 = 1_000_000_000_000;
 
@@ -13,6 +15,17 @@ pub fn id_from_value(value: &Value) -> Option<i64> {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
+    }
+}
+
+/// A required id field: `<field> is required` when absent or null,
+/// `<field> must be an integer` when it is neither a number nor a string of
+/// digits.
+pub fn required_id(value: Option<&Value>, field: &str) -> Result<i64, CommandError> {
+    match value {
+        None | Some(Value::Null) => Err(CommandError::invalid(format!("{field} is required"))),
+        Some(value) => id_from_value(value)
+            .ok_or_else(|| CommandError::invalid(format!("{field} must be an integer"))),
     }
 }
 

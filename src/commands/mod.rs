@@ -15,7 +15,10 @@
 //!
 //! Validation failures carry the spec's exact string (`bio is required`) and
 //! send nothing to Telegram. RPC errors carry Telegram's name as Telegram
-//! spells it (`USERNAME_OCCUPIED`, `FLOOD_WAIT_30`).
+//! spells it (`USERNAME_OCCUPIED`, `FLOOD_WAIT_30`). Failures the spec
+//! reports with a fixed sentence carry that sentence
+//! (`Unexpected error during self profile refresh.`), and the cause goes to
+//! the log.
 //!
 //! # Ids in JSON
 //!
@@ -26,8 +29,10 @@
 //! exact. Chat ids use TDLib's marking: a user is its id, a basic group
 //! `-id`, a channel or supergroup `-1000000000000 - id`.
 
+pub mod bootstrap;
 pub mod ids;
 pub mod profile;
+pub mod profile_store;
 pub mod settings;
 pub mod td;
 
@@ -53,6 +58,10 @@ pub enum CommandError {
     Invalid(String),
     /// Telegram or the connection failed.
     Failed(Error),
+    /// The command failed after it started, for a reason the spec reports
+    /// with a fixed string (`Unexpected error during self profile refresh.`);
+    /// the cause is logged, not returned.
+    Aborted(String),
 }
 
 impl CommandError {
@@ -61,11 +70,16 @@ impl CommandError {
         CommandError::Invalid(message.into())
     }
 
+    /// A failure the spec reports with a fixed message.
+    pub fn aborted(message: impl Into<String>) -> Self {
+        CommandError::Aborted(message.into())
+    }
+
     /// The `error` string of the `<action>_error` event: the spec's message
     /// for validation errors, Telegram's error name for RPC errors.
     pub fn message(&self) -> String {
         match self {
-            CommandError::Invalid(message) => message.clone(),
+            CommandError::Invalid(message) | CommandError::Aborted(message) => message.clone(),
             CommandError::Failed(Error::Rpc(rpc)) => telegram_error_name(rpc),
             CommandError::Failed(Error::InvalidInput(message)) => message.clone(),
             CommandError::Failed(other) => other.to_string(),
@@ -155,7 +169,17 @@ impl Registry {
     pub fn new() -> Self {
         Self {
             handlers: register![
+                profile::RefreshSelfProfile,
+                profile::GetUser,
+                profile::SetName,
                 profile::SetBio,
+                profile::SetUsername,
+                profile::SetBirthdate,
+                profile::GetChatProfile,
+                bootstrap::SearchUser,
+                bootstrap::CreatePrivateChat,
+                bootstrap::CreateSupergroupChat,
+                bootstrap::ImportContacts,
                 settings::GetActiveSessions,
                 settings::TerminateSession,
                 settings::SetSessionSettings,

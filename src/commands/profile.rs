@@ -1,12 +1,347 @@
-//! The profile & bootstrap group (`shared/spec/commands-profile-bootstrap.txt`).
+//! The profile half of the profile & bootstrap group
+//! (`shared/spec/commands-profile-bootstrap.txt`): the account's own profile
+//! (`refresh_self_profile`, `set_name`, `set_bio`, `set_username`,
+//! `set_birthdate`) and other people's and chats' profiles (`get_user`,
+//! `get_chat_profile`). The bootstrap half is in [`super::bootstrap`].
+//!
+//! # Errors invented here
+//!
+//! The spec lists only "`<field>` is required" errors (and the fixed
+//! `refresh_self_profile` and `set_birthdate` strings, used verbatim). Checks
+//! the spec leaves open use these messages, each refused before anything is
+//! sent:
+//!
+//! | Command | Message | When |
+//! |---|---|---|
+//! | `get_user`, `get_chat_profile` | `user_id must be an integer`, `chat_id must be an integer` | neither a number nor a string of digits |
+//! | `get_user` | `user not found` | an id ≤ 0 (also when neither the session nor Telegram knows the user) |
+//! | `get_chat_profile` | `chat_id is invalid` | 0, which names no chat in TDLib's marking |
+//! | `get_chat_profile` | `chat not found` | a channel whose access hash the session does not know |
+//! | `set_username` | `username must be 5-32 characters` | length (after a leading `@` is dropped) |
+//! | `set_username` | `username must start with a letter` | |
+//! | `set_username` | `username may contain only letters, digits and underscores` | |
+//! | `set_username` | `username must not end with an underscore` | |
+//! | `set_username` | `username must not contain consecutive underscores` | |
+//! | `set_birthdate` | `day must be an integer`, `month must be an integer`, `year must be an integer` | a non-numeric value |
+//! | `set_birthdate` | `year is out of range` | a year beyond 32 bits |
+//!
+//! The username rules are Telegram's own (those of TDLib's
+//! `is_allowed_username`), so a name that passes them can only fail on the
+//! server for being taken (`USERNAME_OCCUPIED`) or reserved.
+
+use std::path::{Path, PathBuf};
 
 use grammers_tl_types as tl;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+use tracing::{debug, warn};
 
+use super::ids::{self, ChatRef};
+use super::profile_store::{ProfileStore, StoredProfile};
 use super::td;
 use super::{Command, CommandError};
 use crate::client::Client;
 use crate::error::Error;
+use crate::transfer::{DownloadOptions, FileLocation};
+
+/// `refresh_self_profile`'s error when the profile store cannot be opened or
+/// written (the spec's exact string).
+pub const DATABASE_UNAVAILABLE: &str =
+    "Database connection is unavailable. Please retry self profile refresh.";
+/// `refresh_self_profile`'s error for any other failure that is not an RPC
+/// or transport error (the spec's exact string). The cause is logged.
+pub const UNEXPECTED_REFRESH_ERROR: &str = "Unexpected error during self profile refresh.";
+
+fn unexpected(cause: impl std::fmt::Display) -> CommandError {
+    warn!(%cause, "self profile refresh failed");
+    CommandError::aborted(UNEXPECTED_REFRESH_ERROR)
+}
+
+fn protocol(message: &str) -> CommandError {
+    CommandError::Failed(Error::Protocol(message.into()))
+}
+
+/// The `user` constructor with id `id` among `users`.
+fn find_user(users: &[tl::enums::User], id: i64) -> Option<&tl::types::User> {
+    users.iter().find_map(|user| match user {
+        tl::enums::User::User(u) if u.id == id => Some(u),
+        _ => None,
+    })
+}
+
+/// A user and the full info Telegram keeps about them: the answer of
+/// `get_user`, and part of `refresh_self_profile`'s.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserProfile {
+    /// TDLib's `user`.
+    pub user: td::User,
+    /// TDLib's `userFullInfo`.
+    pub full_info: td::UserFullInfo,
+}
+
+/// `users.getFullUser`, remembering everyone it names.
+async fn full_user(
+    client: &Client,
+    input: tl::enums::InputUser,
+) -> Result<(tl::types::User, tl::enums::UserFull), CommandError> {
+    let tl::enums::users::UserFull::Full(full) = client
+        .invoke(&tl::functions::users::GetFullUser { id: input })
+        .await?;
+    client.remember_users(&full.users).await?;
+    client.remember_chats(&full.chats).await?;
+    let tl::enums::UserFull::Full(info) = &full.full_user;
+    let user = find_user(&full.users, info.id)
+        .cloned()
+        .ok_or_else(|| protocol("users.getFullUser returned no user"))?;
+    Ok((user, full.full_user))
+}
+
+// ---------------------------------------------------------------------------
+// refresh_self_profile
+
+/// `refresh_self_profile`: reads the account's profile
+/// (`users.getUsers([inputUserSelf])` and `users.getFullUser(inputUserSelf)`),
+/// caches the profile photo in the media cache, and persists the profile in
+/// the [profile store](super::profile_store).
+///
+/// ```json
+/// {"action": "refresh_self_profile", "userbot_id": 1}
+/// ```
+///
+/// Answers with [`SelfProfile`]. The store is opened before anything is
+/// sent; when it cannot be opened (or written) the error is
+/// [`DATABASE_UNAVAILABLE`]. RPC and transport errors of the two reads come
+/// through by name (`FLOOD_WAIT_30`); anything else, such as the photo
+/// download failing, is [`UNEXPECTED_REFRESH_ERROR`] with the cause logged.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RefreshSelfProfile {}
+
+/// What `refresh_self_profile` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SelfProfile {
+    /// TDLib's `user` for the account.
+    pub user: td::User,
+    /// TDLib's `userFullInfo` for the account.
+    pub full_info: td::UserFullInfo,
+    /// Where the profile photo is cached; `null` without a photo.
+    pub photo_path: Option<String>,
+    /// The profile store written.
+    pub store_path: String,
+    /// Unix time of the refresh.
+    pub synced_at: i64,
+}
+
+/// Downloads the profile photo into the media cache (unless it is there
+/// already) and returns its path.
+async fn cache_profile_photo(
+    client: &Client,
+    user_id: i64,
+    photo: &tl::types::UserProfilePhoto,
+) -> Result<PathBuf, Error> {
+    let dir = client.media_cache_dir();
+    tokio::fs::create_dir_all(dir).await?;
+    let path = dir.join(format!("profile_{user_id}_{}.jpg", photo.photo_id));
+    if tokio::fs::metadata(&path)
+        .await
+        .is_ok_and(|meta| meta.is_file() && meta.len() > 0)
+    {
+        debug!(path = %path.display(), "profile photo already cached");
+        return Ok(path);
+    }
+    let location = FileLocation {
+        location: tl::types::InputPeerPhotoFileLocation {
+            big: true,
+            peer: tl::enums::InputPeer::PeerSelf,
+            photo_id: photo.photo_id,
+        }
+        .into(),
+        dc_id: photo.dc_id,
+        size: None,
+    };
+    let mut bytes = Vec::new();
+    client
+        .download(&location, .., &mut bytes, &DownloadOptions::default())
+        .await?;
+    // Written whole and renamed into place, so a cached file is never partial.
+    let partial = dir.join(format!(".profile_{user_id}_{}.part", photo.photo_id));
+    tokio::fs::write(&partial, &bytes).await?;
+    tokio::fs::rename(&partial, &path).await?;
+    Ok(path)
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn path_string(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+impl Command for RefreshSelfProfile {
+    const ACTION: &'static str = "refresh_self_profile";
+    type Response = SelfProfile;
+
+    async fn run(self, client: &Client) -> Result<SelfProfile, CommandError> {
+        let store = ProfileStore::open(client.profile_store_path())
+            .await
+            .map_err(|e| {
+                warn!(error = %e, "profile store unavailable");
+                CommandError::aborted(DATABASE_UNAVAILABLE)
+            })?;
+        let users = client
+            .invoke(&tl::functions::users::GetUsers {
+                id: vec![tl::enums::InputUser::UserSelf],
+            })
+            .await?;
+        client.remember_users(&users).await?;
+        let me = users
+            .iter()
+            .find_map(|user| match user {
+                tl::enums::User::User(u) if u.is_self => Some(u.clone()),
+                _ => None,
+            })
+            .ok_or_else(|| unexpected("users.getUsers returned no self user"))?;
+        let (_, full) = full_user(client, tl::enums::InputUser::UserSelf).await?;
+        let user = td::User::from_tl(&me.clone().into())
+            .ok_or_else(|| unexpected("the self user is empty"))?;
+        let full_info = td::UserFullInfo::from_tl(&full);
+        let photo_path = match &me.photo {
+            Some(tl::enums::UserProfilePhoto::Photo(photo)) => Some(
+                cache_profile_photo(client, me.id, photo)
+                    .await
+                    .map_err(unexpected)?,
+            ),
+            _ => None,
+        };
+        let synced_at = unix_now();
+        let profile_json = serde_json::to_string(&UserProfile {
+            user: user.clone(),
+            full_info: full_info.clone(),
+        })
+        .map_err(unexpected)?;
+        let stored = StoredProfile {
+            user_id: me.id,
+            first_name: user.first_name.clone(),
+            last_name: user.last_name.clone(),
+            username: me.username.clone(),
+            phone_number: user.phone_number.clone(),
+            bio: full_info
+                .bio
+                .as_ref()
+                .map(|b| b.text.clone())
+                .unwrap_or_default(),
+            birthdate: full_info.birthdate,
+            is_premium: user.is_premium,
+            photo_id: user.profile_photo.as_ref().map(|p| p.id),
+            photo_path: photo_path.clone(),
+            profile_json,
+            synced_at,
+        };
+        store.save(&stored).await.map_err(|e| {
+            warn!(error = %e, "profile store write failed");
+            CommandError::aborted(DATABASE_UNAVAILABLE)
+        })?;
+        Ok(SelfProfile {
+            user,
+            full_info,
+            photo_path: photo_path.as_deref().map(path_string),
+            store_path: path_string(store.path()),
+            synced_at,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// get_user
+
+/// `get_user`: a user with their full info (`users.getFullUser`; for a user
+/// whose access hash the session does not know, `users.getUsers` first).
+///
+/// ```json
+/// {"action": "get_user", "userbot_id": 1, "user_id": 123456789}
+/// ```
+///
+/// Answers with [`UserProfile`]: `{"user": {"@type": "user", …},
+/// "full_info": {"@type": "userFullInfo", …}}`. `user_id is required` when
+/// `user_id` is missing; `user not found` when neither the session nor
+/// Telegram knows the user.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct GetUser {
+    /// The user (a number or a string of digits).
+    #[serde(default)]
+    pub user_id: Option<Value>,
+}
+
+impl Command for GetUser {
+    const ACTION: &'static str = "get_user";
+    type Response = UserProfile;
+
+    async fn run(self, client: &Client) -> Result<UserProfile, CommandError> {
+        let user_id = ids::required_id(self.user_id.as_ref(), "user_id")?;
+        if user_id <= 0 {
+            return Err(CommandError::invalid("user not found"));
+        }
+        let input = client.input_user(user_id).await?;
+        let (user, full) = full_user(client, input).await?;
+        Ok(UserProfile {
+            user: td::User::from_tl(&user.into())
+                .ok_or_else(|| protocol("users.getFullUser returned an empty user"))?,
+            full_info: td::UserFullInfo::from_tl(&full),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// set_name / set_bio
+
+/// `set_name`: changes the account's name (`account.updateProfile` with
+/// `first_name`, and `last_name` when given).
+///
+/// ```json
+/// {"action": "set_name", "userbot_id": 1, "first_name": "Ihor", "last_name": "Petrenko"}
+/// ```
+///
+/// Answers with the updated `user`. `first_name is required` when
+/// `first_name` is missing or blank. A missing `last_name` keeps the current
+/// one; `""` removes it. `full_name` is accepted for compatibility with the
+/// spec's payload and not sent: MTProto has no full-name field, and the
+/// spec makes `first_name` the required source of truth, so `full_name`
+/// never fills in for it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SetName {
+    /// Required; blank counts as missing.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Absent keeps the current last name; `""` removes it.
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// Accepted and not sent (see above).
+    #[serde(default)]
+    pub full_name: Option<String>,
+}
+
+impl Command for SetName {
+    const ACTION: &'static str = "set_name";
+    type Response = td::User;
+
+    async fn run(self, client: &Client) -> Result<td::User, CommandError> {
+        let first_name = self
+            .first_name
+            .filter(|name| !name.trim().is_empty())
+            .ok_or_else(|| CommandError::invalid("first_name is required"))?;
+        let user = client
+            .invoke(&tl::functions::account::UpdateProfile {
+                first_name: Some(first_name),
+                last_name: self.last_name,
+                about: None,
+            })
+            .await?;
+        client.remember_users(std::slice::from_ref(&user)).await?;
+        td::User::from_tl(&user).ok_or_else(|| protocol("updateProfile returned no user"))
+    }
+}
 
 /// `set_bio`: changes the account's bio (`account.updateProfile` with `about`).
 ///
@@ -17,6 +352,7 @@ use crate::error::Error;
 /// Answers with the updated `user`. `bio is required` when `bio` is missing.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SetBio {
+    /// The new bio; `""` removes it.
     #[serde(default)]
     pub bio: Option<String>,
 }
@@ -36,13 +372,427 @@ impl Command for SetBio {
                 about: Some(bio),
             })
             .await?;
-        td::User::from_tl(&user).ok_or_else(|| {
-            CommandError::Failed(Error::Protocol("updateProfile returned no user".into()))
-        })
+        client.remember_users(std::slice::from_ref(&user)).await?;
+        td::User::from_tl(&user).ok_or_else(|| protocol("updateProfile returned no user"))
     }
 }
 
+// ---------------------------------------------------------------------------
+// set_username
+
+/// Telegram's username rules, checked before anything is sent (see the
+/// module docs for the messages).
+pub fn check_username(username: &str) -> Result<(), CommandError> {
+    let len = username.chars().count();
+    if !(5..=32).contains(&len) {
+        return Err(CommandError::invalid("username must be 5-32 characters"));
+    }
+    if !username.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err(CommandError::invalid("username must start with a letter"));
+    }
+    if !username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(CommandError::invalid(
+            "username may contain only letters, digits and underscores",
+        ));
+    }
+    if username.ends_with('_') {
+        return Err(CommandError::invalid(
+            "username must not end with an underscore",
+        ));
+    }
+    if username.contains("__") {
+        return Err(CommandError::invalid(
+            "username must not contain consecutive underscores",
+        ));
+    }
+    Ok(())
+}
+
+/// `set_username`: sets or removes the account's username
+/// (`account.updateUsername`).
+///
+/// ```json
+/// {"action": "set_username", "userbot_id": 1, "username": "ihor_p"}
+/// ```
+///
+/// Answers with the updated `user`. `""` removes the username. Surrounding
+/// spaces and one leading `@` are dropped, then the name is checked against
+/// Telegram's rules locally (see the module docs). Setting the name the
+/// account already has is a success (Telegram's `USERNAME_NOT_MODIFIED` is
+/// answered with the current `user`); a name someone else holds is
+/// `USERNAME_OCCUPIED`. `username is required` when `username` is missing.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SetUsername {
+    /// The new username, `""` to remove it.
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+impl Command for SetUsername {
+    const ACTION: &'static str = "set_username";
+    type Response = td::User;
+
+    async fn run(self, client: &Client) -> Result<td::User, CommandError> {
+        let raw = self
+            .username
+            .ok_or_else(|| CommandError::invalid("username is required"))?;
+        let trimmed = raw.trim();
+        let username = trimmed.strip_prefix('@').unwrap_or(trimmed).to_string();
+        if !username.is_empty() {
+            check_username(&username)?;
+        }
+        let user = match client
+            .invoke(&tl::functions::account::UpdateUsername { username })
+            .await
+        {
+            Ok(user) => user,
+            Err(e) if e.is_rpc("USERNAME_NOT_MODIFIED") => {
+                debug!("username unchanged");
+                let users = client
+                    .invoke(&tl::functions::users::GetUsers {
+                        id: vec![tl::enums::InputUser::UserSelf],
+                    })
+                    .await?;
+                users
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| protocol("users.getUsers returned no self user"))?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        client.remember_users(std::slice::from_ref(&user)).await?;
+        td::User::from_tl(&user).ok_or_else(|| protocol("updateUsername returned no user"))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// set_birthdate
+
+/// Keeps an explicit `null` apart from an absent field.
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
+}
+
+/// `set_birthdate`: sets or removes the account's birthdate
+/// (`account.updateBirthday`).
+///
+/// ```json
+/// {"action": "set_birthdate", "userbot_id": 1, "day": 30, "month": 3, "year": 1994}
+/// {"action": "set_birthdate", "userbot_id": 1, "birthdate": {"@type": "birthdate", "day": 30, "month": 3}}
+/// {"action": "set_birthdate", "userbot_id": 1, "clear": true}
+/// ```
+///
+/// The date comes from the `birthdate` object when one is given, otherwise
+/// from the separate `day`, `month` and `year` fields; `year` is optional (0
+/// or absent: unknown). The birthdate is removed when `clear` is true, when
+/// `birthdate` is `null`, or when `birthdate_provided` is true without a
+/// `birthdate` (the backend's way of saying "given as null").
+///
+/// Answers with [`BirthdateResult`]. Errors, in the order checked:
+/// `birthdate must be an object or null`, `day is required`, `month is
+/// required`, `day must be in range 1..31`, `month must be in range 1..12`,
+/// `year must be >= 0`; a date Telegram refuses (31 April, an age over 150)
+/// is `BIRTHDAY_INVALID`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SetBirthdate {
+    /// Day of the month (with `month`, when there is no `birthdate` object).
+    #[serde(default)]
+    pub day: Option<Value>,
+    /// Month, 1–12.
+    #[serde(default)]
+    pub month: Option<Value>,
+    /// Year; absent or 0 when unknown.
+    #[serde(default)]
+    pub year: Option<Value>,
+    /// `Some(Value::Null)` when given as `null`.
+    #[serde(default, deserialize_with = "present")]
+    pub birthdate: Option<Value>,
+    /// Remove the birthdate.
+    #[serde(default)]
+    pub clear: Option<bool>,
+    /// The backend's flag that `birthdate` was given (as `null` when absent).
+    #[serde(default)]
+    pub birthdate_provided: Option<bool>,
+}
+
+/// What `set_birthdate` answers: the birthdate now set, `null` once removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BirthdateResult {
+    /// The birthdate set, `null` when removed.
+    pub birthdate: Option<td::Birthdate>,
+}
+
+fn birthdate_part(value: Option<&Value>, name: &str) -> Result<Option<i64>, CommandError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => ids::id_from_value(value)
+            .map(Some)
+            .ok_or_else(|| CommandError::invalid(format!("{name} must be an integer"))),
+    }
+}
+
+/// The date of `fields` (the `birthdate` object or the request itself).
+fn parse_birthdate(fields: &Map<String, Value>) -> Result<td::Birthdate, CommandError> {
+    let day = birthdate_part(fields.get("day"), "day")?
+        .ok_or_else(|| CommandError::invalid("day is required"))?;
+    let month = birthdate_part(fields.get("month"), "month")?
+        .ok_or_else(|| CommandError::invalid("month is required"))?;
+    let year = birthdate_part(fields.get("year"), "year")?.unwrap_or(0);
+    if !(1..=31).contains(&day) {
+        return Err(CommandError::invalid("day must be in range 1..31"));
+    }
+    if !(1..=12).contains(&month) {
+        return Err(CommandError::invalid("month must be in range 1..12"));
+    }
+    if year < 0 {
+        return Err(CommandError::invalid("year must be >= 0"));
+    }
+    let year = i32::try_from(year).map_err(|_| CommandError::invalid("year is out of range"))?;
+    Ok(td::Birthdate::new(day as i32, month as i32, year))
+}
+
+impl SetBirthdate {
+    /// The birthdate to set, `None` to remove it.
+    fn wanted(&self) -> Result<Option<td::Birthdate>, CommandError> {
+        if self.clear == Some(true) {
+            return Ok(None);
+        }
+        match &self.birthdate {
+            Some(Value::Null) => Ok(None),
+            Some(Value::Object(fields)) => parse_birthdate(fields).map(Some),
+            Some(_) => Err(CommandError::invalid("birthdate must be an object or null")),
+            None if self.birthdate_provided == Some(true) => Ok(None),
+            None => {
+                let mut fields = Map::new();
+                for (name, value) in [
+                    ("day", &self.day),
+                    ("month", &self.month),
+                    ("year", &self.year),
+                ] {
+                    if let Some(value) = value {
+                        fields.insert(name.into(), value.clone());
+                    }
+                }
+                parse_birthdate(&fields).map(Some)
+            }
+        }
+    }
+}
+
+impl Command for SetBirthdate {
+    const ACTION: &'static str = "set_birthdate";
+    type Response = BirthdateResult;
+
+    async fn run(self, client: &Client) -> Result<BirthdateResult, CommandError> {
+        let birthdate = self.wanted()?;
+        client
+            .invoke(&tl::functions::account::UpdateBirthday {
+                birthday: birthdate.map(|b| {
+                    tl::types::Birthday {
+                        day: b.day,
+                        month: b.month,
+                        year: (b.year != 0).then_some(b.year),
+                    }
+                    .into()
+                }),
+            })
+            .await?;
+        Ok(BirthdateResult { birthdate })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// get_chat_profile
+
+/// The full info of a chat, by its kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ChatFullInfo {
+    /// `userFullInfo`, for a private chat.
+    User(td::UserFullInfo),
+    /// `basicGroupFullInfo`
+    BasicGroup(td::BasicGroupFullInfo),
+    /// `supergroupFullInfo`, for channels and supergroups.
+    Supergroup(td::SupergroupFullInfo),
+}
+
+/// What `get_chat_profile` answers: the `chat`, the basic info of what it is
+/// (`user`, `basic_group` or `supergroup`; only that one is present), and
+/// its `full_info`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChatProfile {
+    /// TDLib's `chat`.
+    pub chat: td::Chat,
+    /// The `user`, for a private chat.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<td::User>,
+    /// The `basicGroup`, for a basic group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basic_group: Option<td::BasicGroup>,
+    /// The `supergroup`, for a channel or supergroup.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supergroup: Option<td::Supergroup>,
+    /// `userFullInfo`, `basicGroupFullInfo` or `supergroupFullInfo`.
+    pub full_info: ChatFullInfo,
+}
+
+/// `get_chat_profile`: a chat's basic and full info, by the kind of chat
+/// its TDLib id names: `users.getFullUser` for a user (`id`),
+/// `messages.getFullChat` for a basic group (`-id`), `channels.getFullChannel`
+/// for a channel or supergroup (`-1000000000000 - id`).
+///
+/// ```json
+/// {"action": "get_chat_profile", "userbot_id": 1, "chat_id": -1001234567890}
+/// ```
+///
+/// Answers with [`ChatProfile`]. `chat_id is required` when `chat_id` is
+/// missing. A channel must be known to the session (met through
+/// `search_user`, a dialog list…) for its access hash, else `chat not found`.
+/// Telegram's errors come through by name: `CHAT_ID_INVALID`,
+/// `CHANNEL_INVALID`, `CHANNEL_PRIVATE`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct GetChatProfile {
+    /// The TDLib chat id (a number or a string of digits).
+    #[serde(default)]
+    pub chat_id: Option<Value>,
+}
+
+impl Command for GetChatProfile {
+    const ACTION: &'static str = "get_chat_profile";
+    type Response = ChatProfile;
+
+    async fn run(self, client: &Client) -> Result<ChatProfile, CommandError> {
+        let chat_id = ids::required_id(self.chat_id.as_ref(), "chat_id")?;
+        let chat = ChatRef::from_chat_id(chat_id)
+            .ok_or_else(|| CommandError::invalid("chat_id is invalid"))?;
+        match chat {
+            ChatRef::User(user_id) => {
+                let input = client.input_user(user_id).await?;
+                let (user, full) = full_user(client, input).await?;
+                Ok(ChatProfile {
+                    chat: td::Chat::private(&user),
+                    user: td::User::from_tl(&user.into()),
+                    basic_group: None,
+                    supergroup: None,
+                    full_info: ChatFullInfo::User(td::UserFullInfo::from_tl(&full)),
+                })
+            }
+            ChatRef::BasicGroup(id) => {
+                let tl::enums::messages::ChatFull::Full(answer) = client
+                    .invoke(&tl::functions::messages::GetFullChat { chat_id: id })
+                    .await?;
+                client.remember_users(&answer.users).await?;
+                client.remember_chats(&answer.chats).await?;
+                let tl::enums::ChatFull::Full(full) = &answer.full_chat else {
+                    return Err(protocol("messages.getFullChat returned no chatFull"));
+                };
+                let group = answer
+                    .chats
+                    .iter()
+                    .find_map(|chat| match chat {
+                        tl::enums::Chat::Chat(c) if c.id == id => Some(c),
+                        _ => None,
+                    })
+                    .ok_or_else(|| protocol("messages.getFullChat returned no chat"))?;
+                Ok(ChatProfile {
+                    chat: td::Chat::from_tl(&group.clone().into())
+                        .ok_or_else(|| protocol("unexpected chat kind"))?,
+                    user: None,
+                    basic_group: Some(td::BasicGroup::from_tl(group)),
+                    supergroup: None,
+                    full_info: ChatFullInfo::BasicGroup(td::BasicGroupFullInfo::from_tl(full)),
+                })
+            }
+            ChatRef::Channel(id) => {
+                let channel = client.input_channel(id).await?;
+                let tl::enums::messages::ChatFull::Full(answer) = client
+                    .invoke(&tl::functions::channels::GetFullChannel { channel })
+                    .await?;
+                client.remember_users(&answer.users).await?;
+                client.remember_chats(&answer.chats).await?;
+                let tl::enums::ChatFull::ChannelFull(full) = &answer.full_chat else {
+                    return Err(protocol("channels.getFullChannel returned no channelFull"));
+                };
+                let channel = answer
+                    .chats
+                    .iter()
+                    .find_map(|chat| match chat {
+                        tl::enums::Chat::Channel(c) if c.id == id => Some(c),
+                        _ => None,
+                    })
+                    .ok_or_else(|| protocol("channels.getFullChannel returned no channel"))?;
+                Ok(ChatProfile {
+                    chat: td::Chat::from_tl(&channel.clone().into())
+                        .ok_or_else(|| protocol("unexpected chat kind"))?,
+                    user: None,
+                    basic_group: None,
+                    supergroup: Some(td::Supergroup::from_tl(channel)),
+                    full_info: ChatFullInfo::Supergroup(td::SupergroupFullInfo::from_tl(full)),
+                })
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Typed methods
+
 impl Client {
+    /// Reads the account's profile, caches its photo and saves it in the
+    /// profile store. See [`RefreshSelfProfile`].
+    ///
+    /// ```no_run
+    /// # async fn f(client: tgcmd::Client) -> Result<(), tgcmd::commands::CommandError> {
+    /// let me = client.refresh_self_profile().await?;
+    /// println!("{} (photo at {:?})", me.user.first_name, me.photo_path);
+    /// # Ok(()) }
+    /// ```
+    pub async fn refresh_self_profile(&self) -> Result<SelfProfile, CommandError> {
+        RefreshSelfProfile {}.run(self).await
+    }
+
+    /// A user with their full info. See [`GetUser`].
+    ///
+    /// ```no_run
+    /// # async fn f(client: tgcmd::Client) -> Result<(), tgcmd::commands::CommandError> {
+    /// let profile = client.get_user(123456789).await?;
+    /// let bio = profile.full_info.bio.map(|b| b.text).unwrap_or_default();
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_user(&self, user_id: i64) -> Result<UserProfile, CommandError> {
+        GetUser {
+            user_id: Some(user_id.into()),
+        }
+        .run(self)
+        .await
+    }
+
+    /// Sets the account's first name, and the last name when given (`None`
+    /// keeps it, `Some("")` removes it). See [`SetName`].
+    ///
+    /// ```no_run
+    /// # async fn f(client: tgcmd::Client) -> Result<(), tgcmd::commands::CommandError> {
+    /// let me = client.set_name("Ihor", Some("Petrenko")).await?;
+    /// assert_eq!(me.last_name, "Petrenko");
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_name(
+        &self,
+        first_name: impl Into<String>,
+        last_name: Option<&str>,
+    ) -> Result<td::User, CommandError> {
+        SetName {
+            first_name: Some(first_name.into()),
+            last_name: last_name.map(String::from),
+            full_name: None,
+        }
+        .run(self)
+        .await
+    }
+
     /// Sets the account's bio. See [`SetBio`].
     ///
     /// ```no_run
@@ -53,6 +803,80 @@ impl Client {
     pub async fn set_bio(&self, bio: impl Into<String>) -> Result<td::User, CommandError> {
         SetBio {
             bio: Some(bio.into()),
+        }
+        .run(self)
+        .await
+    }
+
+    /// Sets the account's username; `""` removes it. See [`SetUsername`].
+    ///
+    /// ```no_run
+    /// # async fn f(client: tgcmd::Client) -> Result<(), tgcmd::commands::CommandError> {
+    /// match client.set_username("ihor_p").await {
+    ///     Ok(me) => println!("now @{}", me.usernames.unwrap().editable_username),
+    ///     Err(e) if e.message() == "USERNAME_OCCUPIED" => println!("taken"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_username(
+        &self,
+        username: impl Into<String>,
+    ) -> Result<td::User, CommandError> {
+        SetUsername {
+            username: Some(username.into()),
+        }
+        .run(self)
+        .await
+    }
+
+    /// Sets the account's birthdate (`year` optional). See [`SetBirthdate`].
+    ///
+    /// ```no_run
+    /// # async fn f(client: tgcmd::Client) -> Result<(), tgcmd::commands::CommandError> {
+    /// client.set_birthdate(30, 3, Some(1994)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_birthdate(
+        &self,
+        day: i32,
+        month: i32,
+        year: Option<i32>,
+    ) -> Result<BirthdateResult, CommandError> {
+        SetBirthdate {
+            day: Some(day.into()),
+            month: Some(month.into()),
+            year: year.map(Value::from),
+            ..SetBirthdate::default()
+        }
+        .run(self)
+        .await
+    }
+
+    /// Removes the account's birthdate. See [`SetBirthdate`].
+    pub async fn clear_birthdate(&self) -> Result<BirthdateResult, CommandError> {
+        SetBirthdate {
+            clear: Some(true),
+            ..SetBirthdate::default()
+        }
+        .run(self)
+        .await
+    }
+
+    /// A chat's basic and full info, by TDLib chat id. See [`GetChatProfile`].
+    ///
+    /// ```no_run
+    /// # async fn f(client: tgcmd::Client) -> Result<(), tgcmd::commands::CommandError> {
+    /// use tgcmd::commands::profile::ChatFullInfo;
+    /// let profile = client.get_chat_profile(-1001234567890).await?;
+    /// if let ChatFullInfo::Supergroup(full) = &profile.full_info {
+    ///     println!("{} members", full.member_count);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_chat_profile(&self, chat_id: i64) -> Result<ChatProfile, CommandError> {
+        GetChatProfile {
+            chat_id: Some(chat_id.into()),
         }
         .run(self)
         .await

@@ -1,13 +1,18 @@
-//! `account.*` profile edits.
+//! `account.*` profile edits: name and bio, username, birthday.
 
 use grammers_tl_types as tl;
 
+use super::contacts::{is_valid_username, username_taken};
+use crate::proto::unix_now;
 use crate::rpc::{Router, RpcError};
+use crate::world::Birthday;
 
 /// Telegram's limits on profile fields (from the client app config).
 const MAX_NAME_LEN: usize = 64;
 const MAX_ABOUT_LEN: usize = 70;
 const MAX_ABOUT_LEN_PREMIUM: usize = 140;
+/// "An invalid age was specified, must be between 0 and 150 years."
+const MAX_AGE_YEARS: i32 = 150;
 
 pub(super) fn register(router: &mut Router) {
     router.add::<tl::functions::account::UpdateProfile, _>(|ctx, request| {
@@ -49,4 +54,122 @@ pub(super) fn register(router: &mut Router) {
         }
         Ok(user.to_tl(ctx.world, viewer))
     });
+
+    router.add::<tl::functions::account::CheckUsername, _>(|ctx, request| {
+        let viewer = ctx.require_user()?;
+        if !is_valid_username(&request.username) {
+            return Err(RpcError::bad_request("USERNAME_INVALID"));
+        }
+        let state = ctx.world.lock();
+        Ok(!username_taken(&state, &request.username, viewer))
+    });
+
+    router.add::<tl::functions::account::UpdateUsername, _>(|ctx, request| {
+        let viewer = ctx.require_user()?;
+        let mut state = ctx.world.lock();
+        let current = state
+            .users
+            .get(viewer)
+            .ok_or_else(|| RpcError::internal("USER_GONE"))?
+            .username
+            .clone();
+        let name = request.username;
+        let new = if name.is_empty() {
+            if current.is_none() {
+                return Err(RpcError::bad_request("USERNAME_NOT_MODIFIED"));
+            }
+            None
+        } else {
+            if !is_valid_username(&name) {
+                return Err(RpcError::bad_request("USERNAME_INVALID"));
+            }
+            if current.as_deref() == Some(name.as_str()) {
+                return Err(RpcError::bad_request("USERNAME_NOT_MODIFIED"));
+            }
+            // Changing only the case of one's own name is allowed.
+            if username_taken(&state, &name, viewer) {
+                return Err(RpcError::bad_request("USERNAME_OCCUPIED"));
+            }
+            Some(name)
+        };
+        let user = state
+            .users
+            .get_mut(viewer)
+            .ok_or_else(|| RpcError::internal("USER_GONE"))?;
+        user.username = new;
+        Ok(user.to_tl(ctx.world, viewer))
+    });
+
+    router.add::<tl::functions::account::UpdateBirthday, _>(|ctx, request| {
+        let viewer = ctx.require_user()?;
+        let birthday = match request.birthday {
+            None => None,
+            Some(tl::enums::Birthday::Birthday(b)) => {
+                let birthday = Birthday {
+                    day: b.day,
+                    month: b.month,
+                    year: b.year,
+                };
+                if !is_valid_birthday(birthday, current_year()) {
+                    return Err(RpcError::bad_request("BIRTHDAY_INVALID"));
+                }
+                Some(birthday)
+            }
+        };
+        let mut state = ctx.world.lock();
+        let user = state
+            .users
+            .get_mut(viewer)
+            .ok_or_else(|| RpcError::internal("USER_GONE"))?;
+        user.birthday = birthday;
+        Ok(true)
+    });
+}
+
+/// The calendar year now (UTC), close enough for an age check.
+fn current_year() -> i32 {
+    const SECONDS_PER_YEAR: i64 = 31_556_952; // 365.2425 days
+    1970 + (i64::from(unix_now()) / SECONDS_PER_YEAR) as i32
+}
+
+fn is_leap(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+/// A real date (29 February only in leap years, or without a year), and an
+/// age between 0 and 150 years.
+fn is_valid_birthday(birthday: Birthday, this_year: i32) -> bool {
+    let days = match birthday.month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if birthday.year.is_none_or(is_leap) => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&birthday.day)
+        && birthday
+            .year
+            .is_none_or(|year| (this_year - MAX_AGE_YEARS..=this_year).contains(&year))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Birthday, is_valid_birthday};
+
+    fn date(day: i32, month: i32, year: Option<i32>) -> Birthday {
+        Birthday { day, month, year }
+    }
+
+    #[test]
+    fn birthdays() {
+        assert!(is_valid_birthday(date(30, 3, Some(1994)), 2025));
+        assert!(is_valid_birthday(date(29, 2, None), 2025));
+        assert!(is_valid_birthday(date(29, 2, Some(2000)), 2025));
+        assert!(!is_valid_birthday(date(29, 2, Some(1900)), 2025));
+        assert!(!is_valid_birthday(date(31, 4, None), 2025));
+        assert!(!is_valid_birthday(date(1, 13, None), 2025));
+        assert!(!is_valid_birthday(date(1, 1, Some(1850)), 2025));
+        assert!(!is_valid_birthday(date(1, 1, Some(2030)), 2025));
+        assert!(!is_valid_birthday(date(0, 1, None), 2025));
+    }
 }

@@ -3,6 +3,8 @@
 
 mod account;
 mod auth;
+mod chats;
+mod contacts;
 mod files;
 mod help;
 mod messages;
@@ -11,6 +13,7 @@ mod updates;
 mod users;
 
 pub use auth::LoginCodes;
+pub use contacts::ContactImports;
 
 use crate::rpc::Router;
 
@@ -25,5 +28,7 @@ pub fn router() -> Router {
     files::register(&mut router);
     messages::register(&mut router);
     settings::register(&mut router);
+    contacts::register(&mut router);
+    chats::register(&mut router);
     router
 }

@@ -3,7 +3,7 @@
 use grammers_tl_types as tl;
 
 use crate::rpc::{CallContext, Router, RpcError};
-use crate::world::WorldState;
+use crate::world::{FileKind, StoredFile, WorldState};
 
 pub(super) fn register(router: &mut Router) {
     router.add::<tl::functions::users::GetUsers, _>(|ctx, request| {
@@ -153,7 +153,7 @@ fn full_user(state: &WorldState, id: i64, blocked: bool) -> tl::enums::UserFull 
         business_greeting_message: None,
         business_away_message: None,
         business_intro: None,
-        birthday: None,
+        birthday: user.and_then(|u| u.birthday).map(|b| b.to_tl()),
         personal_channel_id: None,
         personal_channel_message: None,
         stargifts_count: None,
@@ -170,4 +170,30 @@ fn full_user(state: &WorldState, id: i64, blocked: bool) -> tl::enums::UserFull 
         bot_manager_id: None,
     }
     .into()
+}
+
+impl crate::FakeDc {
+    /// Stores `bytes` as a photo on the user's home DC and makes it the
+    /// user's profile photo, as `photos.uploadProfilePhoto` would. `None` if
+    /// the user does not exist.
+    pub fn set_profile_photo(
+        &self,
+        user_id: i64,
+        bytes: impl Into<bytes::Bytes>,
+    ) -> Option<StoredFile> {
+        let mut state = self.world.lock();
+        let dc_id = state.users.get(user_id)?.home_dc;
+        let photo = state
+            .files
+            .store(
+                FileKind::Photo,
+                dc_id,
+                bytes.into(),
+                "image/jpeg".into(),
+                "profile.jpg".into(),
+            )
+            .clone();
+        state.users.get_mut(user_id)?.photo_id = Some(photo.id);
+        Some(photo)
+    }
 }

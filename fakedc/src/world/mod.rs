@@ -1,10 +1,12 @@
 //! The in-memory Telegram world that every DC of a cluster shares: users,
-//! auth keys, stored files and each account's update state.
+//! groups and channels, auth keys, stored files and each account's update
+//! state.
 //!
 //! Services reach it through [`World::lock`]. A service that needs state of
 //! its own keeps it in an [`Extensions`] slot instead of a new field here, so
 //! adding a service does not touch this module.
 
+pub mod chats;
 pub mod files;
 mod keys;
 mod users;
@@ -17,9 +19,10 @@ use std::sync::{Mutex, MutexGuard, RwLock};
 
 use sha2::{Digest, Sha256};
 
+pub use chats::{BasicGroup, Channel, Chats, GroupMember};
 pub use files::{FileKind, FileStore, PartCheck, StoredFile, Upload, UploadMode};
 pub use keys::{Authorization, KeyRecord, Keys};
-pub use users::{User, Users};
+pub use users::{Birthday, User, Users};
 
 use crate::config::{Limits, Shaping};
 use crate::faults::Faults;
@@ -62,6 +65,8 @@ pub struct AccountState {
 #[derive(Default)]
 pub struct WorldState {
     pub users: Users,
+    /// Basic groups, channels and supergroups.
+    pub chats: Chats,
     pub keys: Keys,
     pub files: FileStore,
     pub accounts: HashMap<i64, AccountState>,

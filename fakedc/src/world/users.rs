@@ -1,6 +1,6 @@
 //! Users, and how each one looks to a given viewer on the wire.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use grammers_tl_types as tl;
 
@@ -26,6 +26,35 @@ pub struct User {
     pub password: Option<std::sync::Arc<crate::srp::SrpPassword>>,
     /// The id of the current profile photo (a stored file of kind photo).
     pub photo_id: Option<i64>,
+    /// The birthday shown in the full profile (`account.updateBirthday`).
+    pub birthday: Option<Birthday>,
+    /// The users this one has in its contact list.
+    pub contacts: BTreeSet<i64>,
+    /// The users that have this one in their contact list.
+    pub contact_of: BTreeSet<i64>,
+}
+
+/// A birthday as `account.updateBirthday` stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Birthday {
+    /// Day of the month.
+    pub day: i32,
+    /// Month, 1–12.
+    pub month: i32,
+    /// Year, when given.
+    pub year: Option<i32>,
+}
+
+impl Birthday {
+    /// The `birthday` constructor.
+    pub fn to_tl(self) -> tl::enums::Birthday {
+        tl::types::Birthday {
+            day: self.day,
+            month: self.month,
+            year: self.year,
+        }
+        .into()
+    }
 }
 
 impl std::fmt::Debug for User {
@@ -89,6 +118,11 @@ impl Users {
         })
     }
 
+    /// Every user, by id.
+    pub fn iter(&self) -> impl Iterator<Item = &User> {
+        self.by_id.values()
+    }
+
     /// The bot with this token.
     pub fn by_bot_token(&self, token: &str) -> Option<&User> {
         self.by_id
@@ -101,10 +135,13 @@ impl User {
     /// The `user` constructor as `viewer` sees this user.
     pub fn to_tl(&self, world: &World, viewer: i64) -> tl::enums::User {
         let is_self = viewer == self.id;
+        // `viewer` has this user as a contact; mutual when this user has
+        // `viewer` too.
+        let contact = !is_self && self.contact_of.contains(&viewer);
         tl::types::User {
             is_self,
-            contact: false,
-            mutual_contact: false,
+            contact,
+            mutual_contact: contact && self.contacts.contains(&viewer),
             deleted: false,
             bot: self.bot,
             bot_chat_history: false,
@@ -137,8 +174,13 @@ impl User {
             first_name: Some(self.first_name.clone()),
             last_name: (!self.last_name.is_empty()).then(|| self.last_name.clone()),
             username: self.username.clone(),
-            // Telegram shows the phone to the account itself (and contacts).
-            phone: if is_self { self.phone.clone() } else { None },
+            // Telegram shows the phone to the account itself and to those
+            // who added it by that number.
+            phone: if is_self || contact {
+                self.phone.clone()
+            } else {
+                None
+            },
             photo: self.photo_id.map(|photo_id| {
                 tl::types::UserProfilePhoto {
                     has_video: false,

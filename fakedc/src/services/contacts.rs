@@ -1,0 +1,205 @@
+//! `contacts.importContacts` and `contacts.resolveUsername`, plus the
+//! username rules `account.updateUsername` shares.
+
+use std::collections::{BTreeSet, HashMap};
+
+use grammers_tl_types as tl;
+
+use crate::rpc::{Router, RpcError};
+use crate::world::WorldState;
+
+/// The longest username Telegram accepts.
+pub(crate) const MAX_USERNAME_LEN: usize = 32;
+/// The shortest username an account may take (shorter ones are collectible).
+pub(crate) const MIN_USERNAME_LEN: usize = 5;
+
+/// Phone-book state: who imported which unregistered numbers.
+///
+/// Tests reach it through the world's extensions to make Telegram refuse
+/// imports for now (`retry_contacts`):
+///
+/// ```no_run
+/// # fn f(dc: &fakedc::FakeDc) {
+/// dc.world()
+///     .lock()
+///     .extensions
+///     .get_mut::<fakedc::services::ContactImports>()
+///     .unknown_phone_quota = Some(0);
+/// # }
+/// ```
+#[derive(Debug, Default)]
+pub struct ContactImports {
+    /// Unregistered number (digits only) → the accounts that imported it.
+    pub phone_importers: HashMap<String, BTreeSet<i64>>,
+    /// How many unregistered numbers one account may import; beyond it the
+    /// numbers come back in `retry_contacts`. `None` is unlimited.
+    pub unknown_phone_quota: Option<usize>,
+}
+
+impl ContactImports {
+    fn imported_by(&self, account: i64) -> usize {
+        self.phone_importers
+            .values()
+            .filter(|importers| importers.contains(&account))
+            .count()
+    }
+}
+
+/// Telegram's rules for a username an account or channel takes: 5–32
+/// characters of `[A-Za-z0-9_]`, starting with a letter, not ending with
+/// `_`, and no `__`.
+pub(crate) fn is_valid_username(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    (MIN_USERNAME_LEN..=MAX_USERNAME_LEN).contains(&bytes.len())
+        && bytes[0].is_ascii_alphabetic()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        && bytes.last() != Some(&b'_')
+        && !name.contains("__")
+}
+
+/// Whether a user other than `except_user` or any channel holds `name`.
+pub(crate) fn username_taken(state: &WorldState, name: &str, except_user: i64) -> bool {
+    state
+        .users
+        .by_username(name)
+        .is_some_and(|u| u.id != except_user)
+        || state.chats.channel_by_username(name).is_some()
+}
+
+/// Digits only, as Telegram stores phone numbers.
+fn phone_digits(phone: &str) -> String {
+    phone.chars().filter(char::is_ascii_digit).collect()
+}
+
+pub(super) fn register(router: &mut Router) {
+    router.add::<tl::functions::contacts::ImportContacts, _>(|ctx, request| {
+        let viewer = ctx.require_user()?;
+        let mut guard = ctx.world.lock();
+        let state = &mut *guard;
+        let mut imported = Vec::new();
+        let mut popular_invites = Vec::new();
+        let mut retry_contacts = Vec::new();
+        let mut user_ids = Vec::new();
+        for tl::enums::InputContact::InputPhoneContact(contact) in &request.contacts {
+            let phone = phone_digits(&contact.phone);
+            if phone.is_empty() {
+                continue;
+            }
+            if let Some(target) = state.users.by_phone(&phone).map(|u| u.id) {
+                if target == viewer {
+                    // Your own number is not a contact.
+                    continue;
+                }
+                if let Some(me) = state.users.get_mut(viewer) {
+                    me.contacts.insert(target);
+                }
+                if let Some(user) = state.users.get_mut(target) {
+                    user.contact_of.insert(viewer);
+                }
+                imported.push(
+                    tl::types::ImportedContact {
+                        user_id: target,
+                        client_id: contact.client_id,
+                    }
+                    .into(),
+                );
+                user_ids.push(target);
+                continue;
+            }
+            let book = state.extensions.get_mut::<ContactImports>();
+            let known = book
+                .phone_importers
+                .get(&phone)
+                .is_some_and(|importers| importers.contains(&viewer));
+            if !known
+                && book
+                    .unknown_phone_quota
+                    .is_some_and(|quota| book.imported_by(viewer) >= quota)
+            {
+                retry_contacts.push(contact.client_id);
+                continue;
+            }
+            let importers = book.phone_importers.entry(phone).or_default();
+            importers.insert(viewer);
+            popular_invites.push(
+                tl::types::PopularContact {
+                    client_id: contact.client_id,
+                    importers: importers.len() as i32,
+                }
+                .into(),
+            );
+        }
+        user_ids.sort_unstable();
+        user_ids.dedup();
+        let users = user_ids
+            .iter()
+            .filter_map(|id| state.users.get(*id))
+            .map(|u| u.to_tl(ctx.world, viewer))
+            .collect();
+        Ok(tl::types::contacts::ImportedContacts {
+            imported,
+            popular_invites,
+            retry_contacts,
+            users,
+        }
+        .into())
+    });
+
+    router.add::<tl::functions::contacts::ResolveUsername, _>(|ctx, request| {
+        let viewer = ctx.require_user()?;
+        let name = request.username.as_str();
+        let well_formed = !name.is_empty()
+            && name.len() <= MAX_USERNAME_LEN
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !well_formed {
+            return Err(RpcError::bad_request("USERNAME_INVALID"));
+        }
+        let state = ctx.world.lock();
+        if let Some(user) = state.users.by_username(name) {
+            return Ok(tl::types::contacts::ResolvedPeer {
+                peer: tl::types::PeerUser { user_id: user.id }.into(),
+                chats: Vec::new(),
+                users: vec![user.to_tl(ctx.world, viewer)],
+            }
+            .into());
+        }
+        if let Some(channel) = state.chats.channel_by_username(name) {
+            return Ok(tl::types::contacts::ResolvedPeer {
+                peer: tl::types::PeerChannel {
+                    channel_id: channel.id,
+                }
+                .into(),
+                chats: vec![channel.to_tl(ctx.world, viewer)],
+                users: Vec::new(),
+            }
+            .into());
+        }
+        Err(RpcError::bad_request("USERNAME_NOT_OCCUPIED"))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_valid_username;
+
+    #[test]
+    fn username_rules() {
+        for good in ["abcde", "Ihor_P", "a2345", &"a".repeat(32)] {
+            assert!(is_valid_username(good), "{good}");
+        }
+        for bad in [
+            "abcd",
+            "1abcde",
+            "_abcde",
+            "abcde_",
+            "ab__cde",
+            "ab-cde",
+            "abcdé",
+            &"a".repeat(33),
+        ] {
+            assert!(!is_valid_username(bad), "{bad}");
+        }
+    }
+}

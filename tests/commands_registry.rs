@@ -1,0 +1,451 @@
+//! The registry against the spec: every command the command specs list is
+//! implemented, and random JSON never makes the dispatcher panic or answer
+//! with a malformed event.
+
+mod support;
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use serde_json::{Value, json};
+use tgcmd::commands::{AccountPool, Dispatcher, Event, INVALID_REQUEST_ACTION, Registry};
+
+/// The command lists of the two spec files, for when `shared/spec` is not
+/// beside the repository.
+const SPEC_COMMANDS: &[(&str, &[&str])] = &[
+    (
+        "commands-profile-bootstrap.txt",
+        &[
+            "refresh_self_profile",
+            "get_user",
+            "set_name",
+            "set_bio",
+            "set_username",
+            "set_birthdate",
+            "get_chat_profile",
+            "search_user",
+            "create_private_chat",
+            "create_supergroup_chat",
+            "import_contacts",
+        ],
+    ),
+    (
+        "commands-sessions-privacy.txt",
+        &[
+            "get_active_sessions",
+            "terminate_session",
+            "set_session_settings",
+            "terminate_all_other_sessions",
+            "block_user",
+            "unblock_user",
+            "get_blocked_users",
+            "get_privacy_setting",
+            "get_privacy_settings",
+            "set_privacy_setting",
+        ],
+    ),
+];
+
+/// The commands a spec file lists (`Command: <name>` headings), checked
+/// against its `Registered commands: N` line.
+fn parse_spec(text: &str) -> Vec<String> {
+    let commands: Vec<String> = text
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("Command: "))
+        .map(|name| name.trim().to_string())
+        .collect();
+    let registered = text.lines().find_map(|line| {
+        line.trim()
+            .trim_start_matches(['•', ' '])
+            .strip_prefix("Registered commands: ")
+            .and_then(|n| n.trim().parse::<usize>().ok())
+    });
+    if let Some(count) = registered {
+        assert_eq!(commands.len(), count, "the spec's own count");
+    }
+    commands
+}
+
+#[test]
+fn every_spec_command_is_registered() {
+    let spec_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec");
+    let registry = Registry::new();
+    let actions = registry.actions();
+    let mut missing = Vec::new();
+    for (file, fallback) in SPEC_COMMANDS {
+        let commands = match std::fs::read_to_string(spec_dir.join(file)) {
+            Ok(text) => {
+                let parsed = parse_spec(&text);
+                assert!(!parsed.is_empty(), "{file} lists no commands");
+                parsed
+            }
+            Err(_) => fallback.iter().map(|s| s.to_string()).collect(),
+        };
+        for command in commands {
+            if !actions.contains(&command.as_str()) {
+                missing.push(format!("{command} ({file})"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not registered: {missing:?}");
+}
+
+// ---------------------------------------------------------------------------
+// Random JSON through the dispatcher
+
+/// Every request field any command reads, so random requests often hit a
+/// real field with a wrong (or right) type.
+const FIELDS: &[&str] = &[
+    "user_id",
+    "chat_id",
+    "query",
+    "title",
+    "description",
+    "is_channel",
+    "phone",
+    "first_name",
+    "last_name",
+    "full_name",
+    "vcard",
+    "contact_user_id",
+    "username",
+    "bio",
+    "day",
+    "month",
+    "year",
+    "birthdate",
+    "clear",
+    "birthdate_provided",
+    "force",
+    "session_id",
+    "can_accept_calls",
+    "can_accept_secret_chats",
+    "is_blocked",
+    "block_list",
+    "offset",
+    "limit",
+    "setting",
+    "settings",
+    "mode",
+    "rules",
+    "allow_user_ids",
+    "restrict_user_ids",
+    "allow_chat_ids",
+    "restrict_chat_ids",
+    "allow_premium_users",
+    "allow_new_chats_from_unknown_users",
+    "@type",
+];
+
+fn leaf() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        (-40i64..40).prop_map(Value::from),
+        any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f)
+            .map(Value::Number)),
+        "[a-zA-Z0-9_@. +-]{0,40}".prop_map(Value::from),
+        any::<String>().prop_map(Value::from),
+        (1i64..10_000_000_000).prop_map(|n| Value::from(n.to_string())),
+        prop::sample::select(vec![
+            "current",
+            "all",
+            "contacts",
+            "nobody",
+            "blockListMain",
+            "blockListStories",
+            "userPrivacySettingShowBio",
+            "newChatPrivacySettings",
+            "",
+        ])
+        .prop_map(Value::from),
+    ]
+}
+
+fn value() -> impl Strategy<Value = Value> {
+    leaf().prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop_oneof![
+                    prop::sample::select(vec!["@type", "day", "month", "year", "user_ids"])
+                        .prop_map(String::from),
+                    "[a-z_]{1,8}",
+                ],
+                inner,
+                0..4
+            )
+            .prop_map(|fields| Value::Object(fields.into_iter().collect())),
+        ]
+    })
+}
+
+/// What the dispatcher is fed: a request object, any JSON value, or a line
+/// of text.
+#[derive(Debug, Clone)]
+enum Input {
+    Json(Value),
+    Line(String),
+}
+
+/// The fields each command reads; random requests for a command mostly use
+/// these, so they get past "is required" and reach Telegram's rules too.
+fn fields_of(action: &str) -> &'static [&'static str] {
+    match action {
+        "get_user" | "unblock_user" => &["user_id"],
+        "set_name" => &["first_name", "last_name", "full_name"],
+        "set_bio" => &["bio"],
+        "set_username" => &["username"],
+        "set_birthdate" => &[
+            "day",
+            "month",
+            "year",
+            "birthdate",
+            "clear",
+            "birthdate_provided",
+        ],
+        "get_chat_profile" => &["chat_id"],
+        "search_user" => &["query"],
+        "create_private_chat" => &["user_id", "force"],
+        "create_supergroup_chat" => &["title", "is_channel", "description"],
+        "import_contacts" => &[
+            "phone",
+            "first_name",
+            "last_name",
+            "vcard",
+            "contact_user_id",
+        ],
+        "terminate_session" => &["session_id"],
+        "set_session_settings" => &["session_id", "can_accept_calls", "can_accept_secret_chats"],
+        "block_user" => &["user_id", "is_blocked", "block_list"],
+        "get_blocked_users" => &["block_list", "offset", "limit"],
+        "get_privacy_setting" => &["setting"],
+        "get_privacy_settings" => &["settings"],
+        "set_privacy_setting" => &[
+            "setting",
+            "mode",
+            "allow_user_ids",
+            "restrict_user_ids",
+            "allow_chat_ids",
+            "restrict_chat_ids",
+            "allow_premium_users",
+            "rules",
+            "allow_new_chats_from_unknown_users",
+        ],
+        _ => FIELDS,
+    }
+}
+
+/// A value of the type `field` wants (most of the time) or anything.
+fn field_value(field: &str, known_ids: &[i64]) -> BoxedStrategy<Value> {
+    let ids = known_ids.to_vec();
+    let typed: BoxedStrategy<Value> = match field {
+        "user_id" | "chat_id" | "session_id" | "contact_user_id" => prop_oneof![
+            3 => prop::sample::select(ids).prop_map(Value::from),
+            1 => any::<i64>().prop_map(|n| Value::from(n.to_string())),
+        ]
+        .boxed(),
+        "day" | "month" | "year" | "offset" | "limit" => (-2i64..40).prop_map(Value::from).boxed(),
+        "is_channel" | "force" | "clear" | "birthdate_provided" | "can_accept_calls"
+        | "can_accept_secret_chats" | "is_blocked" | "allow_premium_users"
+        | "allow_new_chats_from_unknown_users" => any::<bool>().prop_map(Value::from).boxed(),
+        "allow_user_ids" | "restrict_user_ids" | "allow_chat_ids" | "restrict_chat_ids" => {
+            prop::collection::vec(prop::sample::select(ids), 0..3)
+                .prop_map(|ids| json!(ids))
+                .boxed()
+        }
+        "birthdate" => (0i64..33, 0i64..14, prop::option::of(1800i64..2100))
+            .prop_map(|(day, month, year)| json!({"@type": "birthdate", "day": day, "month": month, "year": year}))
+            .boxed(),
+        "setting" | "settings" | "block_list" | "mode" => prop::sample::select(vec![
+            "userPrivacySettingShowBio",
+            "userPrivacySettingShowStatus",
+            "newChatPrivacySettings",
+            "blockListMain",
+            "blockListStories",
+            "all",
+            "contacts",
+            "nobody",
+        ])
+        .prop_map(Value::from)
+        .boxed(),
+        "rules" => Just(json!([{"@type": "userPrivacySettingRuleAllowContacts"},
+                               {"@type": "userPrivacySettingRuleRestrictAll"}]))
+        .boxed(),
+        _ => prop_oneof![
+            3 => prop::sample::select(vec![
+                "friend_user",
+                "@friend_user",
+                "+15557654321",
+                "+15550001111",
+                "Product Team",
+                "Ihor",
+                "ihor_p",
+                "",
+            ])
+            .prop_map(Value::from),
+            1 => "[a-zA-Z0-9_@. ]{0,40}".prop_map(Value::from),
+        ]
+        .boxed(),
+    };
+    prop_oneof![3 => typed, 1 => value()].boxed()
+}
+
+fn input(actions: Vec<&'static str>, known_ids: Vec<i64>) -> impl Strategy<Value = Input> {
+    let action = prop_oneof![
+        8 => prop::sample::select(actions).prop_map(Value::from),
+        1 => "[a-z_]{0,20}".prop_map(Value::from),
+        1 => leaf(),
+    ];
+    let userbot_id = prop_oneof![
+        6 => Just(Some(json!(1))),
+        1 => Just(Some(json!("1"))),
+        1 => Just(None),
+        1 => leaf().prop_map(Some),
+    ];
+    let request = (
+        prop::option::weighted(0.95, action),
+        userbot_id,
+        prop::collection::vec(
+            prop_oneof![
+                1 => prop::sample::select(FIELDS).prop_map(String::from),
+                1 => "[a-z_]{1,10}",
+            ],
+            0..2,
+        ),
+        any::<prop::sample::Index>(),
+    )
+        .prop_flat_map(move |(action, userbot_id, extra, drop)| {
+            let own = fields_of(action.as_ref().and_then(Value::as_str).unwrap_or_default());
+            let mut names: Vec<String> = own.iter().map(|s| s.to_string()).collect();
+            // Leave one field out now and then, to reach the "is required" paths.
+            if !names.is_empty() && drop.index(4) == 0 {
+                names.remove(drop.index(names.len()));
+            }
+            names.extend(extra);
+            let values: Vec<_> = names
+                .iter()
+                .map(|name| field_value(name, &known_ids))
+                .collect();
+            (Just(action), Just(userbot_id), Just(names), values)
+        })
+        .prop_map(|(action, userbot_id, names, values)| {
+            let mut object: serde_json::Map<String, Value> =
+                names.into_iter().zip(values).collect();
+            if let Some(action) = action {
+                object.insert("action".into(), action);
+            }
+            if let Some(id) = userbot_id {
+                object.insert("userbot_id".into(), id);
+            }
+            Input::Json(Value::Object(object))
+        });
+    prop_oneof![
+        18 => request,
+        1 => value().prop_map(Input::Json),
+        1 => any::<String>().prop_map(Input::Line),
+    ]
+}
+
+/// The checks every event must pass, whatever went in.
+fn check_event(input: &Input, event: &Event) -> Result<(), TestCaseError> {
+    prop_assert_eq!(event.kind.as_str(), "chat_update");
+    prop_assert_eq!(event.userbot_id, event.payload.userbot_id);
+    match (&event.payload.result, &event.payload.error) {
+        (Some(_), None) => {}
+        (None, Some(error)) => {
+            prop_assert!(!error.is_empty(), "empty error for {:?}", input);
+            prop_assert!(event.payload.kind.ends_with("_error"), "{:?}", event);
+        }
+        other => prop_assert!(false, "result and error: {:?}", other),
+    }
+    if let Input::Json(Value::Object(object)) = input
+        && let Some(Value::String(action)) = object.get("action")
+        && !action.is_empty()
+    {
+        let kind = event.payload.kind.as_str();
+        prop_assert!(
+            kind == action || kind == format!("{action}_error"),
+            "{} answered as {}",
+            action,
+            kind
+        );
+    } else {
+        prop_assert_eq!(
+            event.payload.kind.clone(),
+            format!("{INVALID_REQUEST_ACTION}_error")
+        );
+    }
+    let line = event.to_json();
+    let back: Event =
+        serde_json::from_str(&line).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(&back, event);
+    Ok(())
+}
+
+#[test]
+fn random_json_never_breaks_the_dispatcher() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let data = std::env::temp_dir().join(format!("tgcmd-registry-test-{}", std::process::id()));
+    let (dc, dispatcher, known_ids) = runtime.block_on(async {
+        let dc = support::fake_dc().await;
+        let client = support::builder(&dc)
+            .data_dir(&data)
+            .connect()
+            .await
+            .expect("connects");
+        let friend = dc.add_user(fakedc::User {
+            first_name: "Friend".into(),
+            username: Some("friend_user".into()),
+            phone: Some("15557654321".into()),
+            ..fakedc::User::default()
+        });
+        let seen = dc
+            .world()
+            .lock()
+            .users
+            .get(friend)
+            .expect("friend")
+            .to_tl(dc.world(), dc.user_id());
+        client.remember_users(&[seen]).await.expect("cache");
+        let accounts = AccountPool::new();
+        accounts.insert(1, client);
+        let known_ids = vec![friend, dc.user_id(), 0, -1];
+        (dc, Dispatcher::new(accounts), known_ids)
+    });
+    let actions = Registry::new().actions();
+    let mut runner = TestRunner::new(Config {
+        // PROPTEST_CASES raises it for a longer soak.
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(256),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&input(actions, known_ids), |input| {
+        let event = runtime.block_on(async {
+            tokio::time::timeout(std::time::Duration::from_secs(20), async {
+                match &input {
+                    Input::Json(value) => dispatcher.dispatch(value.clone()).await,
+                    Input::Line(line) => dispatcher.dispatch_line(line).await,
+                }
+            })
+            .await
+        });
+        let event = event.map_err(|_| TestCaseError::fail(format!("no answer to {input:?}")))?;
+        check_event(&input, &event)
+    });
+    drop(dispatcher);
+    drop(dc);
+    let _ = std::fs::remove_dir_all(&data);
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
