@@ -207,9 +207,18 @@ impl Client {
     pub async fn upload_file(
         &self,
         path: impl AsRef<Path>,
+        options: UploadOptions,
+    ) -> Result<UploadedFile> {
+        self.upload_source(&UploadSource::Path(path.as_ref().to_path_buf()), options)
+            .await
+    }
+
+    /// Uploads re-readable content, named after it unless `options` names it.
+    pub async fn upload_source(
+        &self,
+        source: &UploadSource,
         mut options: UploadOptions,
     ) -> Result<UploadedFile> {
-        let source = UploadSource::Path(path.as_ref().to_path_buf());
         if options.name == UploadOptions::default().name {
             options.name = source.name();
         }
@@ -304,12 +313,7 @@ impl Client {
         options: UploadOptions,
         kind: Finalise,
     ) -> Result<tl::enums::MessageMedia> {
-        let mut options = options;
-        if options.name == UploadOptions::default().name {
-            options.name = source.name();
-        }
-        let (reader, len) = source.open().await?;
-        let uploaded = self.upload_stream(reader, Some(len), options).await?;
+        let uploaded = self.upload_source(source, options).await?;
         self.finalise_upload(source, &uploaded, |file| {
             let media: tl::enums::InputMedia = match &kind {
                 Finalise::Document { mime_type } => tl::types::InputMediaUploadedDocument {
@@ -400,12 +404,7 @@ impl Client {
         caption: &str,
         options: UploadOptions,
     ) -> Result<(i32, Document)> {
-        let mut options = options;
-        if options.name == UploadOptions::default().name {
-            options.name = source.name();
-        }
-        let (reader, len) = source.open().await?;
-        let uploaded = self.upload_stream(reader, Some(len), options).await?;
+        let uploaded = self.upload_source(source, options).await?;
         let random_id = crate::transfer::random_i64();
         let updates = self
             .finalise_upload(source, &uploaded, |file| {
@@ -463,12 +462,7 @@ impl Client {
         source: &UploadSource,
         options: UploadOptions,
     ) -> Result<Photo> {
-        let mut options = options;
-        if options.name == UploadOptions::default().name {
-            options.name = source.name();
-        }
-        let (reader, len) = source.open().await?;
-        let uploaded = self.upload_stream(reader, Some(len), options).await?;
+        let uploaded = self.upload_source(source, options).await?;
         let result = self
             .finalise_upload(source, &uploaded, |file| {
                 self.invoke_owned(tl::functions::photos::UploadProfilePhoto {

@@ -221,6 +221,27 @@ struct Uploader<A: TransferApi> {
 }
 
 impl<A: TransferApi> Uploader<A> {
+    /// Runs an upload on the account's home DC (uploads always go there).
+    async fn start<R: AsyncRead + Unpin + Send>(
+        api: Arc<A>,
+        plan: UploadPlan,
+        handle: UploadHandle,
+        options: UploadOptions,
+        source: R,
+        first: Bytes,
+    ) -> Result<UploadedFile> {
+        let dc_id = api.home_dc()?;
+        Uploader {
+            api,
+            dc_id,
+            plan,
+            handle,
+            options,
+        }
+        .run(source, first)
+        .await
+    }
+
     /// Runs the upload; `first` is the source's first part, already read
     /// (so an empty source is refused before anything is sent).
     async fn run<R: AsyncRead + Unpin + Send>(
@@ -405,16 +426,7 @@ pub async fn upload<A: TransferApi, R: AsyncRead + Unpin + Send>(
         name: options.name.clone(),
         confirmed: BTreeSet::new(),
     };
-    let dc_id = api.home_dc()?;
-    Uploader {
-        api,
-        dc_id,
-        plan,
-        handle,
-        options,
-    }
-    .run(source, first)
-    .await
+    Uploader::start(api, plan, handle, options, source, first).await
 }
 
 /// Continues an interrupted upload: reads `source` from the start again
@@ -440,16 +452,7 @@ pub async fn resume<A: TransferApi, R: AsyncRead + Unpin + Send>(
             "the handle's upload method does not match its size",
         ));
     }
-    let dc_id = api.home_dc()?;
-    Uploader {
-        api,
-        dc_id,
-        plan,
-        handle,
-        options,
-    }
-    .run(source, first)
-    .await
+    Uploader::start(api, plan, handle, options, source, first).await
 }
 
 /// Sends parts `parts` of an upload again, e.g. after `FILE_PART_X_MISSING`.
