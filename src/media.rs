@@ -25,14 +25,21 @@ const MAX_PART_REPAIRS: usize = 8;
 /// A document (any file sent "as a file") as tgcmd reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Document {
+    /// The document's id.
     pub id: i64,
+    /// The access hash that must accompany the id in requests.
     pub access_hash: i64,
     /// Needed to download it; expires, see [`crate::transfer::LocationRefresher`].
     pub file_reference: Vec<u8>,
+    /// The DC the document is stored on; downloads go there.
     pub dc_id: i32,
+    /// Size in bytes.
     pub size: u64,
+    /// The MIME type the uploader declared.
     pub mime_type: String,
+    /// The name from `documentAttributeFilename`, if the document has one.
     pub file_name: Option<String>,
+    /// When the document was uploaded (Unix timestamp).
     pub date: i32,
 }
 
@@ -76,13 +83,19 @@ impl Document {
 /// A photo, with its largest size.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Photo {
+    /// The photo's id.
     pub id: i64,
+    /// The access hash that must accompany the id in requests.
     pub access_hash: i64,
+    /// Needed to download it; expires, see [`crate::transfer::LocationRefresher`].
     pub file_reference: Vec<u8>,
+    /// The DC the photo is stored on; downloads go there.
     pub dc_id: i32,
     /// The `type` of the largest `photoSize` ("x", "y", "w" …).
     pub size_type: String,
+    /// Size in bytes of that largest size.
     pub size: u64,
+    /// When the photo was uploaded (Unix timestamp).
     pub date: i32,
 }
 
@@ -137,7 +150,12 @@ pub enum UploadSource {
     /// A file on disk.
     Path(PathBuf),
     /// Bytes in memory, with a file name.
-    Bytes { name: String, data: Bytes },
+    Bytes {
+        /// The file name the upload reports (`inputFile.name`).
+        name: String,
+        /// The content.
+        data: Bytes,
+    },
 }
 
 trait ReadSeek: AsyncRead + AsyncSeek + Unpin + Send {}

@@ -61,6 +61,7 @@ impl Shaping {
         Duration::from_micros(self.latency_micros.load(Ordering::Relaxed))
     }
 
+    /// Sets the delay added before every response.
     pub fn set_latency(&self, latency: Duration) {
         self.latency_micros
             .store(latency.as_micros() as u64, Ordering::Relaxed);
@@ -74,6 +75,7 @@ impl Shaping {
         }
     }
 
+    /// Sets the per-connection cap in bytes per second, each direction (`None` = unlimited).
     pub fn set_bandwidth(&self, bytes_per_sec: Option<u64>) {
         self.bandwidth_bytes_per_sec
             .store(bytes_per_sec.unwrap_or(0), Ordering::Relaxed);
@@ -84,10 +86,15 @@ impl Shaping {
 /// pre-shared keys.
 #[derive(Debug, Clone)]
 pub struct SelfUser {
+    /// The account's first name.
     pub first_name: String,
+    /// The account's last name (may be empty).
     pub last_name: String,
+    /// The public username, without the `@`.
     pub username: Option<String>,
+    /// The phone number, digits only; the code sign-in flow looks the account up by it.
     pub phone: String,
+    /// Whether the account has Telegram Premium (raises its upload part limit).
     pub premium: bool,
 }
 
@@ -114,10 +121,13 @@ pub struct Config {
     pub dcs: u8,
     /// The DC the self user lives on.
     pub home_dc: i32,
+    /// Round-trip delay added before every response (see [`Shaping::latency`]).
     pub latency: Duration,
     /// Per-connection cap in bytes per second.
     pub bandwidth: Option<u64>,
+    /// Per-deployment Telegram limits the services enforce.
     pub limits: Limits,
+    /// The account the cluster starts with, signed in on [`Config::home_dc`].
     pub self_user: SelfUser,
 }
 

@@ -21,6 +21,8 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod connection;
 pub mod crypto;
@@ -59,7 +61,9 @@ const ESTABLISHED_SESSION_AGE: i32 = 30 * 24 * 3600;
 /// One DC of a running cluster, as a client needs to know it.
 #[derive(Clone)]
 pub struct DcInfo {
+    /// The DC's id, 1 to [`Config::dcs`].
     pub dc_id: i32,
+    /// Where the DC listens for client connections.
     pub addr: SocketAddr,
     /// The pre-shared key for this DC. Secret: not shown by `Debug`.
     pub auth_key: [u8; 256],

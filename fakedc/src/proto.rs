@@ -29,15 +29,20 @@ const MAX_INFLATED_LEN: u64 = 16 * 1024 * 1024;
 /// The decrypted header of a client packet.
 #[derive(Debug, Clone, Copy)]
 pub struct PacketHeader {
+    /// The server salt the client used.
     pub salt: i64,
+    /// The client's session id; a new one starts a new session.
     pub session_id: i64,
 }
 
 /// One message from the client, after unwrapping containers.
 #[derive(Debug, Clone)]
 pub struct ClientMessage {
+    /// The client's message id (time-based, divisible by 4).
     pub msg_id: i64,
+    /// The sequence number: odd for content-related messages.
     pub seq_no: i32,
+    /// The serialized TL object the message carries.
     pub body: Vec<u8>,
     /// The container's msg_id if the message arrived in one.
     pub container_msg_id: Option<i64>,
@@ -63,8 +68,10 @@ pub fn constructor_of(body: &[u8]) -> Option<u32> {
 /// Why a decrypted packet was unusable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
+    /// The data ended before a length or field it announced.
     #[error("truncated message")]
     Truncated,
+    /// A `gzip_packed` object that did not decompress (or exceeded the size cap).
     #[error("bad gzip_packed payload")]
     BadGzip,
 }
@@ -148,19 +155,28 @@ pub fn inflate_if_packed(body: Vec<u8>) -> Result<Vec<u8>, ParseError> {
 /// What `initConnection` told us about the client app.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientInfo {
+    /// The app's `api_id`.
     pub api_id: i32,
+    /// The device model the app reports.
     pub device_model: String,
+    /// The operating system version.
     pub system_version: String,
+    /// The app's own version.
     pub app_version: String,
+    /// The language code of the device's system.
     pub system_lang_code: String,
+    /// The name of the language pack the app uses (may be empty).
     pub lang_pack: String,
+    /// The language code of the app's interface.
     pub lang_code: String,
 }
 
 /// A method call with the invoke wrappers peeled off.
 #[derive(Debug)]
 pub struct Unwrapped {
+    /// The API layer from `invokeWithLayer`, if the call was wrapped in it.
     pub layer: Option<i32>,
+    /// The app details from `initConnection`, if the call was wrapped in it.
     pub client: Option<ClientInfo>,
     /// The innermost query.
     pub query: Vec<u8>,
@@ -246,7 +262,9 @@ pub struct MsgIdGenerator {
 /// What kind of server message an id is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MsgKind {
+    /// An answer to a client request: the id is ≡ 1 (mod 4).
     Response,
+    /// A message the server sends on its own (e.g. an update): the id is ≡ 3 (mod 4).
     Notification,
 }
 

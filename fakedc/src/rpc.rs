@@ -16,7 +16,9 @@ use crate::world::World;
 /// An `rpc_error` to send back: Telegram's numeric code and its error name.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RpcError {
+    /// The numeric code, e.g. 400, 303 or 420.
     pub code: i32,
+    /// The error name, e.g. `FILE_MIGRATE_2` or `FLOOD_WAIT_5`.
     pub message: String,
 }
 

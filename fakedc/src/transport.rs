@@ -18,7 +18,12 @@ const PADDED_INTERMEDIATE_TAG: [u8; 4] = [0xdd; 4];
 #[derive(Debug, Clone)]
 pub enum Framing {
     /// `len | seq | payload | crc32`, used by grammers and Telethon.
-    Full { read_seq: u32, write_seq: u32 },
+    Full {
+        /// The sequence number the next incoming packet must carry.
+        read_seq: u32,
+        /// The sequence number the next outgoing packet gets.
+        write_seq: u32,
+    },
     /// `0xeeeeeeee`, then `len | payload`.
     Intermediate,
     /// `0xdddddddd`, then `len | payload | 0..15 random bytes`.
@@ -29,6 +34,7 @@ pub enum Framing {
 
 /// What the first bytes of a connection said.
 pub struct Detected {
+    /// The transport the client chose.
     pub framing: Framing,
     /// Bytes already read that belong to the first packet (full transport only).
     pub pending: Vec<u8>,

@@ -70,8 +70,11 @@ pub fn as_string<S: Serializer>(value: &i64, serializer: S) -> Result<S::Ok, S::
 /// What a TDLib chat id names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChatRef {
+    /// A private chat: the user's id (chat id `id`).
     User(i64),
+    /// A basic group: its MTProto chat id (chat id `-id`).
     BasicGroup(i64),
+    /// A channel or supergroup: its MTProto channel id (chat id `-1000000000000 - id`).
     Channel(i64),
 }
 

@@ -284,19 +284,24 @@ pub struct Event {
     /// Always `"chat_update"`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// The request's `userbot_id`, echoed; `None` if it had none (or it was unreadable).
     pub userbot_id: Option<i64>,
+    /// What happened: the action's result or its error.
     pub payload: EventPayload,
 }
 
 /// The payload of an [`Event`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventPayload {
+    /// The request's `userbot_id`, as in [`Event::userbot_id`].
     pub userbot_id: Option<i64>,
     /// The action, or `<action>_error`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// The action's result on success; absent from the JSON on error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<Value>,
+    /// The error message on failure; absent from the JSON on success.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

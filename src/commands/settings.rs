@@ -70,6 +70,7 @@ impl Command for GetActiveSessions {
 /// The current session (id 0 or `"current"`) is refused.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct TerminateSession {
+    /// The session to end: its id (number or string of digits); `0`/`"current"` is refused.
     #[serde(default)]
     pub session_id: Option<Value>,
 }
@@ -94,10 +95,13 @@ impl Command for TerminateSession {
 /// (`account.changeAuthorizationSettings`, only the flags given).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct SetSessionSettings {
+    /// The session to change: its id (number or string of digits), or `0`/`"current"` for this one.
     #[serde(default)]
     pub session_id: Option<Value>,
+    /// Whether the session may accept incoming calls; unchanged if `None`.
     #[serde(default)]
     pub can_accept_calls: Option<bool>,
+    /// Whether the session may accept incoming secret chats; unchanged if `None`.
     #[serde(default)]
     pub can_accept_secret_chats: Option<bool>,
 }
@@ -147,7 +151,9 @@ impl Command for TerminateAllOtherSessions {
 /// TDLib's block lists: the main one and the one for stories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlockList {
+    /// `blockListMain`: the main block list, for messages and everything else.
     Main,
+    /// `blockListStories`: users who can't see the account's stories.
     Stories,
 }
 
@@ -217,10 +223,13 @@ async fn set_blocked(
 /// the main or stories block list (`contacts.block` / `contacts.unblock`).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct BlockUser {
+    /// The user to block or unblock (number or string of digits); required.
     #[serde(default)]
     pub user_id: Option<Value>,
+    /// `false` unblocks; blocks when absent.
     #[serde(default)]
     pub is_blocked: Option<bool>,
+    /// `blockListMain` (the default) or `blockListStories`, as a name or an `{"@type": …}` object.
     #[serde(default)]
     pub block_list: Option<Value>,
 }
@@ -239,6 +248,7 @@ impl Command for BlockUser {
 /// `unblock_user` (`contacts.unblock`, main list).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct UnblockUser {
+    /// The user to unblock (number or string of digits); required.
     #[serde(default)]
     pub user_id: Option<Value>,
 }
@@ -256,10 +266,13 @@ impl Command for UnblockUser {
 /// `get_blocked_users` (`contacts.getBlocked`), as `messageSenders`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct GetBlockedUsers {
+    /// Which list to read: `blockListMain` (the default) or `blockListStories`.
     #[serde(default)]
     pub block_list: Option<Value>,
+    /// How many blocked users to skip; 0 when absent.
     #[serde(default)]
     pub offset: Option<i32>,
+    /// How many to return at most; 50 when absent.
     #[serde(default)]
     pub limit: Option<i32>,
 }
@@ -381,7 +394,9 @@ const PRIVACY_KEYS: &[(&str, tl::enums::InputPrivacyKey)] = &[
 pub enum PrivacySetting {
     /// One of the `userPrivacySetting*` keys.
     User {
+        /// The TDLib name, e.g. `userPrivacySettingShowStatus`.
         name: &'static str,
+        /// The MTProto key the setting maps to.
         key: tl::enums::InputPrivacyKey,
     },
     /// `newChatPrivacySettings`: who may start new chats.
@@ -425,37 +440,52 @@ impl PrivacySetting {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "@type")]
 pub enum PrivacyRule {
+    /// Allow all users.
     #[serde(rename = "userPrivacySettingRuleAllowAll")]
     AllowAll,
+    /// Allow all contacts of the user.
     #[serde(rename = "userPrivacySettingRuleAllowContacts")]
     AllowContacts,
+    /// Allow all bots.
     #[serde(rename = "userPrivacySettingRuleAllowBots")]
     AllowBots,
+    /// Allow all Telegram Premium users.
     #[serde(rename = "userPrivacySettingRuleAllowPremiumUsers")]
     AllowPremiumUsers,
+    /// Allow the listed users.
     #[serde(rename = "userPrivacySettingRuleAllowUsers")]
     AllowUsers {
+        /// The user identifiers.
         #[serde(deserialize_with = "ids::flexible_ids", default)]
         user_ids: Vec<i64>,
     },
+    /// Allow all members of the listed basic groups and supergroups.
     #[serde(rename = "userPrivacySettingRuleAllowChatMembers")]
     AllowChatMembers {
+        /// The TDLib chat identifiers of the groups.
         #[serde(deserialize_with = "ids::flexible_ids", default)]
         chat_ids: Vec<i64>,
     },
+    /// Restrict all users.
     #[serde(rename = "userPrivacySettingRuleRestrictAll")]
     RestrictAll,
+    /// Restrict all contacts of the user.
     #[serde(rename = "userPrivacySettingRuleRestrictContacts")]
     RestrictContacts,
+    /// Restrict all bots.
     #[serde(rename = "userPrivacySettingRuleRestrictBots")]
     RestrictBots,
+    /// Restrict the listed users.
     #[serde(rename = "userPrivacySettingRuleRestrictUsers")]
     RestrictUsers {
+        /// The user identifiers.
         #[serde(deserialize_with = "ids::flexible_ids", default)]
         user_ids: Vec<i64>,
     },
+    /// Restrict all members of the listed basic groups and supergroups.
     #[serde(rename = "userPrivacySettingRuleRestrictChatMembers")]
     RestrictChatMembers {
+        /// The TDLib chat identifiers of the groups.
         #[serde(deserialize_with = "ids::flexible_ids", default)]
         chat_ids: Vec<i64>,
     },
@@ -464,17 +494,22 @@ pub enum PrivacyRule {
 /// `userPrivacySettingRules`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PrivacyRules {
+    /// The td_api type name, always `"userPrivacySettingRules"`.
     #[serde(rename = "@type")]
     pub kind: &'static str,
+    /// The rules, applied in order: the first one that matches a user decides.
     pub rules: Vec<PrivacyRule>,
 }
 
 /// `newChatPrivacySettings`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewChatPrivacySettings {
+    /// The td_api type name, always `"newChatPrivacySettings"`.
     #[serde(rename = "@type")]
     pub kind: &'static str,
+    /// True, if users who are not contacts may write first (Premium users always can).
     pub allow_new_chats_from_unknown_users: bool,
+    /// Telegram Stars non-contacts must pay for every incoming private message; 0 if free.
     pub incoming_paid_message_star_count: i64,
 }
 
@@ -482,7 +517,9 @@ pub struct NewChatPrivacySettings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum PrivacyValue {
+    /// A `userPrivacySetting*` setting's rules.
     Rules(PrivacyRules),
+    /// The `newChatPrivacySettings` pseudo-setting.
     NewChats(NewChatPrivacySettings),
 }
 
@@ -646,6 +683,7 @@ fn new_chat_settings(settings: &tl::types::GlobalPrivacySettings) -> NewChatPriv
 /// `newChatPrivacySettings`).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct GetPrivacySetting {
+    /// The setting to read: a TDLib name or an object with `@type`; required.
     #[serde(default)]
     pub setting: Option<Value>,
 }
@@ -663,7 +701,9 @@ impl Command for GetPrivacySetting {
 /// One entry of [`GetPrivacySettings`]' answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PrivacySettingValue {
+    /// The setting's TDLib name.
     pub setting: &'static str,
+    /// The setting's value.
     pub value: PrivacyValue,
 }
 
@@ -671,14 +711,18 @@ pub struct PrivacySettingValue {
 /// those that could not be read with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PrivacySettings {
+    /// The settings that were read.
     pub settings: Vec<PrivacySettingValue>,
+    /// The settings that could not be read.
     pub failed: Vec<FailedSetting>,
 }
 
 /// A setting [`GetPrivacySettings`] could not read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FailedSetting {
+    /// The setting's TDLib name.
     pub setting: &'static str,
+    /// Why reading it failed.
     pub error: String,
 }
 
@@ -687,6 +731,7 @@ pub struct FailedSetting {
 /// `failed to get privacy settings` only when none could be read.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct GetPrivacySettings {
+    /// The settings to read: a list of names (or `@type` objects), or one name; all supported ones when absent.
     #[serde(default)]
     pub settings: Option<Value>,
 }
@@ -740,22 +785,31 @@ impl Command for GetPrivacySettings {
 /// for `newChatPrivacySettings`, whether unknown users may start chats.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct SetPrivacySetting {
+    /// The setting to change: a TDLib name or an object with `@type`; required.
     #[serde(default)]
     pub setting: Option<Value>,
+    /// The base rule: `"all"`, `"contacts"` or `"nobody"`; required unless `rules` is given.
     #[serde(default)]
     pub mode: Option<Value>,
+    /// Users allowed despite `mode`.
     #[serde(default, deserialize_with = "ids::flexible_ids")]
     pub allow_user_ids: Vec<i64>,
+    /// Users restricted despite `mode`.
     #[serde(default, deserialize_with = "ids::flexible_ids")]
     pub restrict_user_ids: Vec<i64>,
+    /// TDLib chat ids of groups whose members are allowed despite `mode`.
     #[serde(default, deserialize_with = "ids::flexible_ids")]
     pub allow_chat_ids: Vec<i64>,
+    /// TDLib chat ids of groups whose members are restricted despite `mode`.
     #[serde(default, deserialize_with = "ids::flexible_ids")]
     pub restrict_chat_ids: Vec<i64>,
+    /// Also allow all Telegram Premium users.
     #[serde(default)]
     pub allow_premium_users: bool,
+    /// Raw rules (a `userPrivacySettingRules` object or a list), used instead of `mode` and the lists.
     #[serde(default)]
     pub rules: Option<Value>,
+    /// For `newChatPrivacySettings`: whether non-contacts may start chats; must be a boolean.
     #[serde(default)]
     pub allow_new_chats_from_unknown_users: Option<Value>,
 }

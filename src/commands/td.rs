@@ -9,28 +9,36 @@ use super::ids;
 /// `usernames`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Usernames {
+    /// The td_api type name (`"@type"`).
     #[serde(rename = "@type")]
     pub kind: &'static str,
+    /// Active usernames; the first one is shown as the primary username.
     pub active_usernames: Vec<String>,
+    /// Usernames the owner has disabled (they can be activated again).
     pub disabled_usernames: Vec<String>,
+    /// The username that can be changed (`setUsername` / `setSupergroupUsername`); empty if none.
     pub editable_username: String,
 }
 
 /// `profilePhoto` (without the file objects: see `id` and the DC).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProfilePhoto {
+    /// The td_api type name (`"@type"`).
     #[serde(rename = "@type")]
     pub kind: &'static str,
     /// int64, written as a string like TDLib does.
     #[serde(serialize_with = "ids::as_string")]
     pub id: i64,
+    /// True, if the photo has an animated variant.
     pub has_animation: bool,
+    /// True, if the photo is visible only to the current user (a personal photo).
     pub is_personal: bool,
 }
 
 /// `userType*`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UserType {
+    /// The td_api type name: `userTypeRegular`, `userTypeBot` or `userTypeDeleted`.
     #[serde(rename = "@type")]
     pub kind: &'static str,
 }
@@ -38,23 +46,39 @@ pub struct UserType {
 /// `user`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
+    /// The td_api type name (`"@type"`).
     #[serde(rename = "@type")]
     pub kind: &'static str,
+    /// User identifier.
     pub id: i64,
+    /// First name of the user.
     pub first_name: String,
+    /// Last name of the user (may be empty).
     pub last_name: String,
+    /// Usernames of the user; `None` (null) if the user has none.
     pub usernames: Option<Usernames>,
+    /// Phone number of the user, digits only; empty if not visible.
     pub phone_number: String,
+    /// Profile photo of the user; `None` (null) if there is none.
     pub profile_photo: Option<ProfilePhoto>,
+    /// The user is a contact of the current user.
     pub is_contact: bool,
+    /// The user is a contact of the current user, and the current user is a contact of the user.
     pub is_mutual_contact: bool,
+    /// True, if the user is a Telegram Premium user.
     pub is_premium: bool,
+    /// True, if the user is a Telegram support account.
     pub is_support: bool,
+    /// True, if many users reported this user as a scam.
     pub is_scam: bool,
+    /// True, if many users reported this user as a fake account.
     pub is_fake: bool,
+    /// If false, the user is inaccessible (a "min" user): only what is in this object is known.
     pub have_access: bool,
+    /// Type of the user (`type` in JSON).
     #[serde(rename = "type")]
     pub user_type: UserType,
+    /// IETF language tag of the user's language; only available to bots.
     pub language_code: String,
 }
 
@@ -122,6 +146,7 @@ impl User {
 /// `ok`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ok {
+    /// The td_api type name, always `"ok"`.
     #[serde(rename = "@type")]
     pub kind: &'static str,
 }
@@ -142,6 +167,7 @@ impl Default for Ok {
 /// `sessionType*`, guessed from the device and app like TDLib does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SessionType {
+    /// The td_api type name, e.g. `sessionTypeAndroid`, or `sessionTypeUnknown`.
     #[serde(rename = "@type")]
     pub kind: &'static str,
 }
@@ -149,28 +175,46 @@ pub struct SessionType {
 /// `session`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Session {
+    /// The td_api type name (`"@type"`).
     #[serde(rename = "@type")]
     pub kind: &'static str,
     /// The authorization hash (0 for the current session), int64 as a string.
     #[serde(serialize_with = "ids::as_string")]
     pub id: i64,
+    /// True, if this session is the current session.
     pub is_current: bool,
+    /// True, if a 2-step verification password is needed to complete authorization of the session.
     pub is_password_pending: bool,
+    /// True, if the session wasn't confirmed from another session yet.
     pub is_unconfirmed: bool,
+    /// True, if incoming secret chats can be accepted by the session.
     pub can_accept_secret_chats: bool,
+    /// True, if incoming calls can be accepted by the session.
     pub can_accept_calls: bool,
+    /// Session type based on the system and application, for choosing an icon (`type` in JSON).
     #[serde(rename = "type")]
     pub session_type: SessionType,
+    /// Telegram API identifier, as provided by the application.
     pub api_id: i32,
+    /// Name of the application, as provided by the application.
     pub application_name: String,
+    /// Version of the application, as provided by the application.
     pub application_version: String,
+    /// True, if the application is an official one or uses the `api_id` of an official one.
     pub is_official_application: bool,
+    /// Model of the device the application runs or ran on, as provided by the application.
     pub device_model: String,
+    /// Operating system the application runs or ran on, as provided by the application.
     pub platform: String,
+    /// Version of that operating system, as provided by the application.
     pub system_version: String,
+    /// Point in time (Unix timestamp) when the user logged in.
     pub log_in_date: i32,
+    /// Point in time (Unix timestamp) when the session was last used.
     pub last_active_date: i32,
+    /// IP address from which the session was created, in human-readable form.
     pub ip_address: String,
+    /// Human-readable location the session was created from (`"region, country"`), based on the IP address.
     pub location: String,
 }
 
@@ -236,19 +280,25 @@ impl Session {
 /// `sessions`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Sessions {
+    /// The td_api type name (`"@type"`).
     #[serde(rename = "@type")]
     pub kind: &'static str,
+    /// List of sessions.
     pub sessions: Vec<Session>,
+    /// Days of inactivity after which sessions are terminated automatically.
     pub inactive_session_ttl_days: i32,
 }
 
 /// `messageSender*` (only users can be blocked from here).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MessageSender {
+    /// The td_api type name: `messageSenderUser` or `messageSenderChat`.
     #[serde(rename = "@type")]
     pub kind: &'static str,
+    /// Identifier of the user, for `messageSenderUser`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
+    /// Identifier of the chat (TDLib chat id), for `messageSenderChat`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<i64>,
 }
@@ -256,9 +306,12 @@ pub struct MessageSender {
 /// `messageSenders`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MessageSenders {
+    /// The td_api type name (`"@type"`).
     #[serde(rename = "@type")]
     pub kind: &'static str,
+    /// Approximate total number of message senders found.
     pub total_count: i32,
+    /// List of message senders.
     pub senders: Vec<MessageSender>,
 }
 

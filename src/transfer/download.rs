@@ -41,8 +41,11 @@ const MAX_REDIRECTS: u32 = 4;
 /// Where a file is: the input location, its DC and, if known, its size.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileLocation {
+    /// The `InputFileLocation` to pass to `upload.getFile`.
     pub location: tl::enums::InputFileLocation,
+    /// The DC the file is stored on.
     pub dc_id: i32,
+    /// The file's size in bytes, if known.
     pub size: Option<u64>,
 }
 
@@ -81,7 +84,9 @@ pub struct DownloadOptions {
     pub verify: bool,
     /// Bytes in flight or waiting to be written, over all connections.
     pub window_bytes: usize,
+    /// Called with the bytes written so far after each chunk.
     pub progress: Option<ProgressFn>,
+    /// Cancels the download (with [`Error::Cancelled`]) when triggered.
     pub cancel: Option<CancelToken>,
     /// Asked for a new location when the file reference expires. Without
     /// one, the download fails with Telegram's `FILE_REFERENCE_*` error.

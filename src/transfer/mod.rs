@@ -70,7 +70,9 @@ pub(crate) async fn call<A: TransferApi + ?Sized, R: RemoteCall>(
 /// Progress of a transfer: bytes done so far and the total when known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
+    /// Bytes transferred so far.
     pub done: u64,
+    /// Bytes the transfer will move in all (the requested range for a ranged download), if known.
     pub total: Option<u64>,
 }
 

@@ -30,7 +30,9 @@ pub struct UploadOptions {
     pub part_size: u32,
     /// Bytes of parts in flight at once, spread over the connections.
     pub window_bytes: usize,
+    /// Called with the bytes confirmed so far as parts complete.
     pub progress: Option<ProgressFn>,
+    /// Cancels the upload (with [`Error::Cancelled`]) when triggered.
     pub cancel: Option<CancelToken>,
 }
 
@@ -74,11 +76,13 @@ impl UploadOptions {
 pub struct UploadHandle {
     /// The client-chosen file id the parts were saved under.
     pub file_id: i64,
+    /// Part size in bytes the parts were saved with; a resume reuses it.
     pub part_size: u32,
     /// `saveBigFilePart` rather than `saveFilePart`.
     pub big: bool,
     /// The file size, when it was known up front.
     pub size: Option<u64>,
+    /// The file name sent in `inputFile`.
     pub name: String,
     /// Parts the server acknowledged.
     pub confirmed: BTreeSet<u32>,
@@ -89,6 +93,7 @@ pub struct UploadHandle {
 pub struct UploadedFile {
     /// `inputFile` (with the MD5) or `inputFileBig`.
     pub input_file: tl::enums::InputFile,
+    /// Size of the uploaded content in bytes.
     pub size: u64,
     /// Hex MD5 of the content, for small files.
     pub md5: Option<String>,

@@ -20,16 +20,19 @@ pub enum UploadMode {
 /// The parts a client has saved under one `file_id`.
 #[derive(Debug, Clone)]
 pub struct Upload {
+    /// Whether the parts came through `saveFilePart` or `saveBigFilePart`.
     pub mode: UploadMode,
     /// `file_total_parts` of a big upload, once the client stated it (TDLib
     /// sends -1 while a stream's length is still unknown).
     pub total_parts: Option<i32>,
+    /// Saved parts' bytes, by part index.
     pub parts: BTreeMap<i32, Bytes>,
 }
 
 /// The outcome of checking a part against the parts already saved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PartCheck {
+    /// The sizes so far are consistent.
     Ok,
     /// `FILE_PART_SIZE_INVALID`: "512KB cannot be evenly divided by part_size".
     SizeInvalid,
@@ -126,20 +129,30 @@ impl Upload {
 /// What a stored file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
+    /// A document, served through `inputDocumentFileLocation`.
     Document,
+    /// A photo with one size, served through `inputPhotoFileLocation`.
     Photo,
 }
 
 /// A finalised file: a document or a photo living on one DC.
 #[derive(Debug, Clone)]
 pub struct StoredFile {
+    /// The file's id, unique across the world.
     pub id: i64,
+    /// The access hash clients must present along with the id.
     pub access_hash: i64,
+    /// Whether it is served as a document or a photo.
     pub kind: FileKind,
+    /// The DC the file lives on; downloads elsewhere are told to migrate.
     pub dc_id: i32,
+    /// The file's content.
     pub bytes: Bytes,
+    /// The MIME type, as the uploader gave it.
     pub mime_type: String,
+    /// The file name from the upload's `InputFile` (may be empty).
     pub name: String,
+    /// When the file was stored (Unix time, seconds).
     pub date: i32,
     /// The reference clients must present now.
     pub file_reference: Vec<u8>,
@@ -247,10 +260,12 @@ impl FileStore {
         self.files.entry(id).or_insert(file)
     }
 
+    /// The finalised file with this id.
     pub fn get(&self, id: i64) -> Option<&StoredFile> {
         self.files.get(&id)
     }
 
+    /// The finalised file with this id, mutably.
     pub fn get_mut(&mut self, id: i64) -> Option<&mut StoredFile> {
         self.files.get_mut(&id)
     }

@@ -12,17 +12,22 @@ use crate::proto::{ClientInfo, unix_now};
 pub struct Authorization {
     /// The id Telegram uses to name the session (0 is "the current one").
     pub hash: i64,
+    /// When the session signed in (Unix time, seconds).
     pub date_created: i32,
+    /// When the session was last active (Unix time, seconds).
     pub date_active: i32,
     /// The client still has to pass the 2FA check.
     pub password_pending: bool,
+    /// The session does not accept incoming calls.
     pub call_requests_disabled: bool,
+    /// The session does not accept new secret chats.
     pub encrypted_requests_disabled: bool,
 }
 
 /// A registered auth key and what it is bound to.
 #[derive(Debug, Clone)]
 pub struct KeyRecord {
+    /// The 256-byte key itself.
     pub key: AuthKey,
     /// Keys belong to one DC; elsewhere they are unknown (-404).
     pub dc_id: i32,
@@ -30,6 +35,7 @@ pub struct KeyRecord {
     pub user_id: Option<i64>,
     /// The user that passed the code check but still owes its 2FA password.
     pub password_pending_user: Option<i64>,
+    /// The session the key is signed in with, as `account.getAuthorizations` lists it.
     pub authorization: Option<Authorization>,
     /// From the last `initConnection`.
     pub client: Option<ClientInfo>,

@@ -31,7 +31,9 @@ use crate::proto::unix_now;
 /// Where one DC of the cluster listens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DcAddress {
+    /// The DC's id.
     pub dc_id: i32,
+    /// Where the DC listens.
     pub addr: SocketAddr,
 }
 
@@ -53,9 +55,13 @@ impl Extensions {
 /// An account's update sequence and its Saved Messages.
 #[derive(Debug, Clone, Default)]
 pub struct AccountState {
+    /// The account's message box `pts`, bumped by every new message.
     pub pts: i32,
+    /// The account's `qts`: the sequence of secret-chat updates.
     pub qts: i32,
+    /// The account's `seq`: the sequence of `updates`/`updatesCombined` containers.
     pub seq: i32,
+    /// The id the account's next message will get.
     pub next_message_id: i32,
     /// Messages in the account's own chat (Saved Messages), oldest first.
     pub saved_messages: Vec<grammers_tl_types::enums::Message>,
@@ -64,12 +70,17 @@ pub struct AccountState {
 /// Everything that changes while the world runs, behind one lock.
 #[derive(Default)]
 pub struct WorldState {
+    /// Every user, by id.
     pub users: Users,
     /// Basic groups, channels and supergroups.
     pub chats: Chats,
+    /// Registered auth keys and what they are signed in as.
     pub keys: Keys,
+    /// Uploads in progress and finalised files.
     pub files: FileStore,
+    /// Each account's update state and Saved Messages, by user id.
     pub accounts: HashMap<i64, AccountState>,
+    /// State services keep for themselves.
     pub extensions: Extensions,
 }
 

@@ -9,16 +9,23 @@ use super::World;
 /// A user of the fake world.
 #[derive(Clone, Default)]
 pub struct User {
+    /// The user id; 0 asks [`Users::insert`] to assign one.
     pub id: i64,
+    /// The first name.
     pub first_name: String,
+    /// The last name (may be empty).
     pub last_name: String,
+    /// The public username, without the `@`.
     pub username: Option<String>,
     /// Digits only, as Telegram stores it.
     pub phone: Option<String>,
+    /// Whether this is a bot account.
     pub bot: bool,
     /// The token `auth.importBotAuthorization` accepts (bots only).
     pub bot_token: Option<String>,
+    /// Whether the user has Telegram Premium (raises its upload part limit).
     pub premium: bool,
+    /// The profile bio (`about`), if set.
     pub about: Option<String>,
     /// The DC the account lives on; sign-in elsewhere is told to migrate.
     pub home_dc: i32,
@@ -94,10 +101,12 @@ impl Users {
         id
     }
 
+    /// The user with this id.
     pub fn get(&self, id: i64) -> Option<&User> {
         self.by_id.get(&id)
     }
 
+    /// The user with this id, mutably.
     pub fn get_mut(&mut self, id: i64) -> Option<&mut User> {
         self.by_id.get_mut(&id)
     }
