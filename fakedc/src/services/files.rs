@@ -4,7 +4,6 @@
 use bytes::Bytes;
 use grammers_tl_types as tl;
 use md5::{Digest, Md5};
-use sha2::Sha256;
 
 use super::users::resolve_input_user;
 use crate::rpc::{CallContext, Router, RpcError};
@@ -342,13 +341,15 @@ fn get_file(
     check_range(request.precise, request.offset, request.limit)?;
     let start = (request.offset as usize).min(file.bytes.len());
     let end = (start + request.limit as usize).min(file.bytes.len());
-    let mut bytes = file.bytes[start..end].to_vec();
+    // Copied out after the lock is released; the slice only bumps a refcount.
+    let data = file.bytes.slice(start..end);
     let file_type = match file.kind {
         FileKind::Photo => tl::enums::storage::FileType::FileJpeg,
         FileKind::Document => tl::enums::storage::FileType::FileUnknown,
     };
     let mtime = file.date;
     drop(state);
+    let mut bytes = data.to_vec();
     if !bytes.is_empty() && ctx.world.faults().take_corruption() {
         let middle = bytes.len() / 2;
         bytes[middle] ^= 0x5a;
@@ -369,21 +370,27 @@ fn get_file_hashes(
     if request.offset < 0 {
         return Err(RpcError::bad_request("OFFSET_INVALID"));
     }
-    let state = ctx.world.lock();
-    let file = resolve_location(ctx, &state, viewer, &request.location)?;
+    // Hash outside the world lock: other connections keep going meanwhile.
+    let file = {
+        let state = ctx.world.lock();
+        resolve_location(ctx, &state, viewer, &request.location)?.clone()
+    };
     let limits = ctx.world.limits();
     let part = limits.file_hash_part_size;
     let len = file.bytes.len();
-    let first = (request.offset as usize / part) * part;
-    Ok((first..len)
-        .step_by(part)
+    let hashes = file.part_hashes(part);
+    let first = request.offset as usize / part;
+    Ok(hashes
+        .iter()
+        .enumerate()
+        .skip(first)
         .take(limits.file_hashes_per_call)
-        .map(|offset| {
-            let end = (offset + part).min(len);
+        .map(|(index, hash)| {
+            let offset = index * part;
             tl::types::FileHash {
                 offset: offset as i64,
-                limit: (end - offset) as i32,
-                hash: Sha256::digest(&file.bytes[offset..end]).to_vec(),
+                limit: ((offset + part).min(len) - offset) as i32,
+                hash: hash.to_vec(),
             }
             .into()
         })

@@ -3,7 +3,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use std::sync::{Arc, OnceLock};
+
 use bytes::{Bytes, BytesMut};
+use sha2::{Digest, Sha256};
 
 /// "The size limit (512 KB) for the content of the file part."
 pub const MAX_PART_SIZE: usize = 512 * 1024;
@@ -158,6 +161,22 @@ pub struct StoredFile {
     pub file_reference: Vec<u8>,
     /// References handed out before and since expired.
     pub expired_references: Vec<Vec<u8>>,
+    /// SHA-256 of each fixed-size part, computed on first use and shared by
+    /// clones: Telegram keeps these with the file instead of hashing on
+    /// every `upload.getFileHashes`.
+    pub part_hashes: Arc<OnceLock<Vec<[u8; 32]>>>,
+}
+
+impl StoredFile {
+    /// SHA-256 of each `part_size`-byte part (the last may be shorter).
+    pub fn part_hashes(&self, part_size: usize) -> &[[u8; 32]] {
+        self.part_hashes.get_or_init(|| {
+            self.bytes
+                .chunks(part_size.max(1))
+                .map(|part| Sha256::digest(part).into())
+                .collect()
+        })
+    }
 }
 
 /// Why a file reference was refused.
@@ -256,6 +275,7 @@ impl FileStore {
             date: crate::proto::unix_now(),
             file_reference: new_reference(),
             expired_references: Vec::new(),
+            part_hashes: Arc::default(),
         };
         self.files.entry(id).or_insert(file)
     }
