@@ -534,9 +534,11 @@ async fn a_stale_reference_with_many_chunks_in_flight_is_refreshed_once() {
     .expect("the refresher supplies a fresh reference");
     assert_same(&got, &data, "after a reference refresh");
     assert_eq!(refreshes.load(Ordering::SeqCst), 1);
-    // The first request (getFileHashes) met the stale reference; every
-    // getFile went out with the fresh one.
-    assert_eq!(fake.world().call_count(GET_FILE), 13);
+    // All 13 chunks may have gone out with the stale reference before the
+    // first answer came back; each is asked for again at most once, after
+    // the single refresh.
+    let requests = fake.world().call_count(GET_FILE);
+    assert!((13..=26).contains(&requests), "{requests} getFile calls");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -164,6 +164,12 @@ struct Shared<A: TransferApi> {
     /// concurrent chunks of a block share one `getFileHashes` call.
     hashes: std::sync::Mutex<BTreeMap<u64, PartHash>>,
     hash_blocks: std::sync::Mutex<HashMap<u64, Arc<OnceCell<()>>>>,
+    /// The connection hash requests use: one beyond the data lanes, so they
+    /// never queue behind 512 KiB answers.
+    hash_lane: usize,
+    /// Set when the server publishes no hashes for this file (a 400 from
+    /// `getFileHashes`): the download goes on unverified, and says so.
+    hashes_unavailable: std::sync::atomic::AtomicBool,
     /// `getFile` requests sent, retries included.
     requests: AtomicU64,
 }
@@ -287,7 +293,8 @@ impl<A: TransferApi> Shared<A> {
     }
 
     /// Makes sure the hashes of the 1 MiB block at `block` are known.
-    async fn ensure_hashes(&self, lane: usize, block: u64) -> Result<()> {
+    async fn ensure_hashes(&self, block: u64) -> Result<()> {
+        let lane = self.hash_lane;
         let cell = {
             let mut blocks = self.hash_blocks.lock().unwrap_or_else(|e| e.into_inner());
             Arc::clone(blocks.entry(block).or_default())
@@ -336,14 +343,23 @@ impl<A: TransferApi> Shared<A> {
 
     /// Checks `data` (read at `offset`) against every hash it fully covers.
     /// Returns the number of bytes verified, or `None` on a mismatch.
-    async fn verify(&self, lane: usize, offset: u64, data: &[u8]) -> Result<Option<u64>> {
+    async fn verify(&self, offset: u64, data: &[u8]) -> Result<Option<u64>> {
         let end = offset + data.len() as u64;
-        if data.is_empty() {
+        if data.is_empty() || self.hashes_unavailable.load(AtomicOrdering::Relaxed) {
             return Ok(Some(0));
         }
         let mut block = offset / HASH_BLOCK * HASH_BLOCK;
         while block < end {
-            self.ensure_hashes(lane, block).await?;
+            match self.ensure_hashes(block).await {
+                Ok(()) => {}
+                Err(e) if e.rpc().is_some_and(|rpc| rpc.code == 400) => {
+                    if !self.hashes_unavailable.swap(true, AtomicOrdering::Relaxed) {
+                        warn!("the server publishes no hashes for this file ({e}); not verifying");
+                    }
+                    return Ok(Some(0));
+                }
+                Err(e) => return Err(e),
+            }
             block += HASH_BLOCK;
         }
         let known = self.hashes.lock().unwrap_or_else(|e| e.into_inner());
@@ -390,7 +406,7 @@ async fn fetch_chunk<A: TransferApi>(
             refetched: false,
         });
     }
-    if let Some(verified) = shared.verify(lane, chunk.offset(), &data).await? {
+    if let Some(verified) = shared.verify(chunk.offset(), &data).await? {
         return Ok(Fetched {
             chunk,
             data,
@@ -400,7 +416,7 @@ async fn fetch_chunk<A: TransferApi>(
     }
     // One more try: the first copy may have been damaged on the way.
     let data = shared.get_file(lane, chunk.offset(), chunk.limit()).await?;
-    match shared.verify(lane, chunk.offset(), &data).await? {
+    match shared.verify(chunk.offset(), &data).await? {
         Some(verified) => Ok(Fetched {
             chunk,
             data,
@@ -601,6 +617,8 @@ async fn run<A: TransferApi, S: ChunkSink>(
         precise: options.mode.is_precise(),
         hashes: Default::default(),
         hash_blocks: Default::default(),
+        hash_lane: api.lanes().max(1),
+        hashes_unavailable: Default::default(),
         requests: Default::default(),
     });
     let lanes = api.lanes().max(1);
@@ -608,17 +626,23 @@ async fn run<A: TransferApi, S: ChunkSink>(
     // Verification needs whole hash parts, so widen the fetched range to
     // the parts that contain its ends; the extra bytes are not handed out.
     let mut fetch = wanted.clone();
-    let mut verify = options.verify;
+    let verify = options.verify;
     if verify {
         match widen_to_hash_parts(&shared, &wanted, file.size).await {
             Ok(widened) => fetch = widened,
             Err(e) if e.rpc().is_some_and(|rpc| rpc.code == 400) => {
                 warn!("the server publishes no hashes for this file ({e}); not verifying");
-                verify = false;
+                shared
+                    .hashes_unavailable
+                    .store(true, AtomicOrdering::Relaxed);
             }
             Err(e) => return Err(e),
         }
     }
+    // Hashes are asked for as soon as a block's first chunk goes out, so
+    // they are there when its data arrives.
+    let mut prefetches: JoinSet<()> = JoinSet::new();
+    let mut last_prefetched: Option<u64> = None;
     let fetch_end = (fetch.end != u64::MAX).then_some(fetch.end);
     let mut plan = make_plan(file.size, fetch.start, fetch_end, options.mode)?;
 
@@ -644,6 +668,15 @@ async fn run<A: TransferApi, S: ChunkSink>(
                 break;
             };
             in_flight += u64::from(chunk.limit());
+            let block = chunk.offset() / HASH_BLOCK * HASH_BLOCK;
+            if verify && last_prefetched != Some(block) {
+                last_prefetched = Some(block);
+                let shared = Arc::clone(&shared);
+                // A failure here is retried by the chunk's own verification.
+                prefetches.spawn(async move {
+                    let _ = shared.ensure_hashes(block).await;
+                });
+            }
             tasks.spawn(fetch_chunk(Arc::clone(&shared), chunk, lane, verify));
             lane = (lane + 1) % lanes;
         }
@@ -727,27 +760,38 @@ fn make_plan(
         .ok_or_else(|| Error::Protocol("invalid request cap".into()))
 }
 
-/// The range covering whole hash parts around `wanted`.
+/// The range covering whole hash parts around `wanted`. A range that starts
+/// at 0 and runs to the end of the file needs no widening and costs no call;
+/// otherwise the hashes of the blocks at both ends are fetched together.
 async fn widen_to_hash_parts<A: TransferApi>(
     shared: &Shared<A>,
     wanted: &Range<u64>,
     size: Option<u64>,
 ) -> Result<Range<u64>> {
-    let first_block = wanted.start / HASH_BLOCK * HASH_BLOCK;
-    shared.ensure_hashes(0, first_block).await?;
     let end = match size {
         Some(size) => wanted.end.min(size),
-        None if wanted.end == u64::MAX => {
-            return Ok(containing_start(shared, wanted.start)..u64::MAX);
-        }
         None => wanted.end,
     };
-    if end > wanted.start {
-        shared
-            .ensure_hashes(0, (end - 1) / HASH_BLOCK * HASH_BLOCK)
-            .await?;
-    }
+    let widen_start = wanted.start % HASH_BLOCK != 0;
+    let widen_end = end != u64::MAX && size != Some(end) && end > wanted.start;
+    let block_of = |offset: u64| offset / HASH_BLOCK * HASH_BLOCK;
+    let first = async {
+        match widen_start {
+            true => shared.ensure_hashes(block_of(wanted.start)).await,
+            false => Ok(()),
+        }
+    };
+    let last = async {
+        match widen_end {
+            true => shared.ensure_hashes(block_of(end - 1)).await,
+            false => Ok(()),
+        }
+    };
+    tokio::try_join!(first, last)?;
     let start = containing_start(shared, wanted.start);
+    if !widen_end {
+        return Ok(start..wanted.end);
+    }
     let known = shared.hashes.lock().unwrap_or_else(|e| e.into_inner());
     let widened_end = known
         .range(..end)
