@@ -772,7 +772,7 @@ async fn widen_to_hash_parts<A: TransferApi>(
         Some(size) => wanted.end.min(size),
         None => wanted.end,
     };
-    let widen_start = wanted.start % HASH_BLOCK != 0;
+    let widen_start = !wanted.start.is_multiple_of(HASH_BLOCK);
     let widen_end = end != u64::MAX && size != Some(end) && end > wanted.start;
     let block_of = |offset: u64| offset / HASH_BLOCK * HASH_BLOCK;
     let first = async {
