@@ -14,6 +14,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use bytes::Bytes;
 use grammers_crypto::DequeBuffer;
 use grammers_mtproto::MsgId;
 use grammers_mtproto::mtp::{self, Deserialization, Mtp};
@@ -55,7 +56,7 @@ pub(crate) struct InitParams {
 type Reply = oneshot::Sender<Result<Vec<u8>>>;
 
 struct Job {
-    body: Vec<u8>,
+    body: Bytes,
     /// `None` for requests nobody waits on (pings).
     reply: Option<Reply>,
 }
@@ -129,12 +130,12 @@ impl MediaConnection {
 
     /// Sends a request and waits for its answer.
     pub(crate) async fn invoke<R: RemoteCall>(&self, request: &R) -> Result<R::Return> {
-        let body = self.invoke_raw(request.to_bytes()).await?;
+        let body = self.invoke_raw(Bytes::from(request.to_bytes())).await?;
         R::Return::from_bytes(&body).map_err(|e| Error::Protocol(format!("bad answer: {e}")))
     }
 
     /// Sends a serialized request and returns the serialized answer.
-    pub(crate) async fn invoke_raw(&self, body: Vec<u8>) -> Result<Vec<u8>> {
+    pub(crate) async fn invoke_raw(&self, body: Bytes) -> Result<Vec<u8>> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job {
@@ -241,7 +242,8 @@ impl Driver {
                 ping_id: crate::transfer::random_i64(),
                 disconnect_delay: PING_DISCONNECT_DELAY,
             }
-            .to_bytes(),
+            .to_bytes()
+            .into(),
             reply: None,
         });
     }

@@ -26,6 +26,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use bytes::Bytes;
 use grammers_tl_types::{Deserializable, RemoteCall};
 use tokio::sync::Notify;
 
@@ -48,7 +49,10 @@ pub trait TransferApi: Send + Sync + 'static {
     /// The account's home DC, where uploads go.
     fn home_dc(&self) -> Result<i32>;
     /// Sends a serialized request to `dc_id` on connection `lane`.
-    fn call_raw(&self, dc_id: i32, lane: usize, body: Vec<u8>) -> BoxFuture<'_, Result<Vec<u8>>>;
+    ///
+    /// The body is shared, not copied, by retries and by the connection
+    /// that keeps it until the answer comes.
+    fn call_raw(&self, dc_id: i32, lane: usize, body: Bytes) -> BoxFuture<'_, Result<Vec<u8>>>;
     /// Makes the account's authorization valid on `dc_id` (export on the
     /// home DC, import on `dc_id`).
     fn authorize_dc(&self, dc_id: i32) -> BoxFuture<'_, Result<()>>;
@@ -63,7 +67,9 @@ pub(crate) async fn call<A: TransferApi + ?Sized, R: RemoteCall>(
     lane: usize,
     request: &R,
 ) -> Result<R::Return> {
-    let body = api.call_raw(dc_id, lane, request.to_bytes()).await?;
+    let body = api
+        .call_raw(dc_id, lane, Bytes::from(request.to_bytes()))
+        .await?;
     R::Return::from_bytes(&body).map_err(|e| Error::Protocol(format!("bad answer: {e}")))
 }
 

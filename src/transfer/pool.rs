@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use grammers_tl_types as tl;
 use tokio::sync::{Mutex, OnceCell};
 use tracing::debug;
@@ -167,7 +168,7 @@ impl TransferApi for Client {
         self.home_dc_id()
     }
 
-    fn call_raw(&self, dc_id: i32, lane: usize, body: Vec<u8>) -> BoxFuture<'_, Result<Vec<u8>>> {
+    fn call_raw(&self, dc_id: i32, lane: usize, body: Bytes) -> BoxFuture<'_, Result<Vec<u8>>> {
         Box::pin(async move {
             let connection = self.media_connection(dc_id, lane).await?;
             connection.invoke_raw(body).await

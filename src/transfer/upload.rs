@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use grammers_tl_types as tl;
+use grammers_tl_types::{self as tl, Deserializable, Identifiable};
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt};
@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 use tracing::debug;
 
 use super::plan::{UploadPlan, UploadPlanError};
-use super::{CancelToken, Progress, ProgressFn, Recovery, TransferApi, call, recovery_for};
+use super::{CancelToken, Progress, ProgressFn, Recovery, TransferApi, recovery_for};
 use crate::error::{Error, Result};
 use crate::transfer::limits;
 
@@ -159,6 +159,42 @@ async fn prepare<R: AsyncRead + Unpin>(
     }
 }
 
+/// `upload.saveFilePart` (or `saveBigFilePart` when `total` is given),
+/// serialized straight from the part's bytes.
+///
+/// Going through grammers' request structs would copy the part twice more
+/// (into the struct's `Vec`, then into the serialized body); this makes the
+/// one copy every request needs.
+fn save_part_body(file_id: i64, index: u32, total: Option<i32>, data: &[u8]) -> Bytes {
+    let mut body = Vec::with_capacity(24 + data.len() + 8);
+    match total {
+        None => body.extend_from_slice(
+            &<tl::functions::upload::SaveFilePart as Identifiable>::CONSTRUCTOR_ID.to_le_bytes(),
+        ),
+        Some(_) => body.extend_from_slice(
+            &<tl::functions::upload::SaveBigFilePart as Identifiable>::CONSTRUCTOR_ID.to_le_bytes(),
+        ),
+    }
+    body.extend_from_slice(&file_id.to_le_bytes());
+    body.extend_from_slice(&(index as i32).to_le_bytes());
+    if let Some(total) = total {
+        body.extend_from_slice(&total.to_le_bytes());
+    }
+    // TL `bytes`: a 1-byte length below 254, else 0xfe and 3 length bytes;
+    // then the data, padded to a multiple of 4.
+    let header = if data.len() < 254 {
+        body.push(data.len() as u8);
+        1
+    } else {
+        body.push(0xfe);
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes()[..3]);
+        4
+    };
+    body.extend_from_slice(data);
+    body.resize(body.len() + (4 - (header + data.len()) % 4) % 4, 0);
+    Bytes::from(body)
+}
+
 /// Saves one part, retrying flood waits and network failures.
 async fn save_part<A: TransferApi + ?Sized>(
     api: &A,
@@ -169,39 +205,19 @@ async fn save_part<A: TransferApi + ?Sized>(
     total: Option<i32>,
     bytes: Bytes,
 ) -> Result<()> {
+    // Serialized once; retries share the same buffer, and the part's own
+    // bytes are released here.
+    let body = save_part_body(file_id, index, total, &bytes);
+    drop(bytes);
     let mut attempt = 0;
     loop {
-        // The bytes are shared, not copied, between attempts until the
-        // request is serialized.
-        let result = match total {
-            None => {
-                call(
-                    api,
-                    dc_id,
-                    lane,
-                    &tl::functions::upload::SaveFilePart {
-                        file_id,
-                        file_part: index as i32,
-                        bytes: bytes.to_vec(),
-                    },
-                )
-                .await
-            }
-            Some(total) => {
-                call(
-                    api,
-                    dc_id,
-                    lane,
-                    &tl::functions::upload::SaveBigFilePart {
-                        file_id,
-                        file_part: index as i32,
-                        file_total_parts: total,
-                        bytes: bytes.to_vec(),
-                    },
-                )
-                .await
-            }
-        };
+        let result = api
+            .call_raw(dc_id, lane, body.clone())
+            .await
+            .and_then(|answer| {
+                bool::from_bytes(&answer)
+                    .map_err(|e| Error::Protocol(format!("bad answer to saveFilePart: {e}")))
+            });
         let error = match result {
             Ok(true) => return Ok(()),
             Ok(false) => Error::Protocol(format!("the server refused part {index}")),
@@ -497,4 +513,39 @@ pub async fn resend_parts<A: TransferApi, R: AsyncRead + AsyncSeek + Unpin + Sen
         .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use grammers_tl_types::Serializable;
+
+    use super::*;
+
+    #[test]
+    fn part_bodies_match_grammers_serialization() {
+        for len in [0usize, 1, 3, 253, 254, 255, 1024, 512 * 1024] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+            let small = tl::functions::upload::SaveFilePart {
+                file_id: -5,
+                file_part: 7,
+                bytes: data.clone(),
+            };
+            assert_eq!(
+                &save_part_body(-5, 7, None, &data)[..],
+                &small.to_bytes()[..],
+                "{len}"
+            );
+            let big = tl::functions::upload::SaveBigFilePart {
+                file_id: 9,
+                file_part: 3,
+                file_total_parts: -1,
+                bytes: data.clone(),
+            };
+            assert_eq!(
+                &save_part_body(9, 3, Some(-1), &data)[..],
+                &big.to_bytes()[..],
+                "{len}"
+            );
+        }
+    }
 }
