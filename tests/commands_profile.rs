@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use grammers_tl_types as tl;
 use grammers_tl_types::Identifiable;
 use serde_json::{Value, json};
+use support::commands::{JsonCommands, introduce_user};
 use tgcmd::Client;
 use tgcmd::commands::bootstrap::PhoneContact;
 use tgcmd::commands::profile::{ChatFullInfo, DATABASE_UNAVAILABLE, UNEXPECTED_REFRESH_ERROR};
@@ -71,12 +72,7 @@ async fn fixture() -> Fixture {
         about: Some("Friendly".into()),
         ..fakedc::User::default()
     });
-    let seen = {
-        let state = dc.world().lock();
-        let user = state.users.get(friend).expect("friend exists");
-        user.to_tl(dc.world(), dc.user_id())
-    };
-    client.remember_users(&[seen]).await.expect("cache");
+    introduce_user(&dc, &client, friend).await;
     let accounts = AccountPool::new();
     accounts.insert(1, client.clone());
     Fixture {
@@ -88,47 +84,17 @@ async fn fixture() -> Fixture {
     }
 }
 
+impl JsonCommands for Fixture {
+    fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
+    }
+
+    fn fake_dc(&self) -> &fakedc::FakeDc {
+        &self.dc
+    }
+}
+
 impl Fixture {
-    async fn run(&self, request: Value) -> Value {
-        let event = self.dispatcher.dispatch(request).await;
-        serde_json::from_str(&event.to_json()).expect("JSON event")
-    }
-
-    /// Runs a request that must succeed and returns its result.
-    async fn ok(&self, request: Value) -> Value {
-        let action = request["action"].as_str().expect("action").to_string();
-        let event = self.run(request).await;
-        assert_eq!(event["type"], "chat_update");
-        assert_eq!(event["payload"]["type"], action, "{event}");
-        event["payload"]["result"].clone()
-    }
-
-    /// Runs a request that must fail and returns its error string.
-    async fn error(&self, request: Value) -> String {
-        let action = request["action"].as_str().expect("action").to_string();
-        let event = self.run(request).await;
-        assert_eq!(
-            event["payload"]["type"],
-            format!("{action}_error"),
-            "{event}"
-        );
-        event["payload"]["error"]
-            .as_str()
-            .expect("error")
-            .to_string()
-    }
-
-    /// Runs a request that must fail validation without reaching the server.
-    async fn invalid(&self, request: Value, expected: &str) {
-        let before = self.dc.world().total_calls();
-        assert_eq!(self.error(request.clone()).await, expected, "{request}");
-        assert_eq!(
-            self.dc.world().total_calls(),
-            before,
-            "{request} sent something"
-        );
-    }
-
     /// Checks that a typed call failed validation without sending anything.
     async fn invalid_typed<T: std::fmt::Debug>(
         &self,

@@ -406,14 +406,7 @@ fn random_json_never_breaks_the_dispatcher() {
             phone: Some("15557654321".into()),
             ..fakedc::User::default()
         });
-        let seen = dc
-            .world()
-            .lock()
-            .users
-            .get(friend)
-            .expect("friend")
-            .to_tl(dc.world(), dc.user_id());
-        client.remember_users(&[seen]).await.expect("cache");
+        support::commands::introduce_user(&dc, &client, friend).await;
         let accounts = AccountPool::new();
         accounts.insert(1, client);
         let known_ids = vec![friend, dc.user_id(), 0, -1];

@@ -5,7 +5,8 @@
 
 mod support;
 
-use serde_json::{Value, json};
+use serde_json::json;
+use support::commands::{JsonCommands, introduce_user};
 use tgcmd::Client;
 use tgcmd::commands::settings::{BlockList, PrivacyRule, PrivacySetting, PrivacyValue};
 use tgcmd::commands::{AccountPool, Dispatcher};
@@ -26,12 +27,7 @@ async fn fixture() -> Fixture {
         username: Some("friend_user".into()),
         ..fakedc::User::default()
     });
-    let seen = {
-        let state = dc.world().lock();
-        let user = state.users.get(friend).expect("friend exists");
-        user.to_tl(dc.world(), dc.user_id())
-    };
-    client.remember_users(&[seen]).await.expect("cache");
+    introduce_user(&dc, &client, friend).await;
     let accounts = AccountPool::new();
     accounts.insert(1, client.clone());
     Fixture {
@@ -42,46 +38,17 @@ async fn fixture() -> Fixture {
     }
 }
 
+impl JsonCommands for Fixture {
+    fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
+    }
+
+    fn fake_dc(&self) -> &fakedc::FakeDc {
+        &self.dc
+    }
+}
+
 impl Fixture {
-    async fn run(&self, request: Value) -> Value {
-        let event = self.dispatcher.dispatch(request).await;
-        serde_json::from_str(&event.to_json()).expect("JSON event")
-    }
-
-    /// Runs a request that must succeed and returns its result.
-    async fn ok(&self, request: Value) -> Value {
-        let action = request["action"].as_str().expect("action").to_string();
-        let event = self.run(request).await;
-        assert_eq!(event["payload"]["type"], action, "{event}");
-        event["payload"]["result"].clone()
-    }
-
-    /// Runs a request that must fail and returns its error string.
-    async fn error(&self, request: Value) -> String {
-        let action = request["action"].as_str().expect("action").to_string();
-        let event = self.run(request).await;
-        assert_eq!(
-            event["payload"]["type"],
-            format!("{action}_error"),
-            "{event}"
-        );
-        event["payload"]["error"]
-            .as_str()
-            .expect("error")
-            .to_string()
-    }
-
-    /// Runs a request that must fail validation without reaching the server.
-    async fn invalid(&self, request: Value, expected: &str) {
-        let before = self.dc.world().total_calls();
-        assert_eq!(self.error(request.clone()).await, expected, "{request}");
-        assert_eq!(
-            self.dc.world().total_calls(),
-            before,
-            "{request} sent something"
-        );
-    }
-
     /// A second device signed in on the same account (a fresh session).
     async fn second_device(&self) -> Client {
         let keys: Vec<_> = self
@@ -340,15 +307,7 @@ async fn blocked_users_are_paged() {
             first_name: format!("U{i}"),
             ..fakedc::User::default()
         });
-        let seen = {
-            let state = f.dc.world().lock();
-            state
-                .users
-                .get(id)
-                .expect("user")
-                .to_tl(f.dc.world(), f.dc.user_id())
-        };
-        f.client.remember_users(&[seen]).await.expect("cache");
+        introduce_user(&f.dc, &f.client, id).await;
         f.client
             .block_user(id, true, BlockList::Main)
             .await

@@ -19,8 +19,8 @@ use std::sync::{Arc, Mutex};
 use grammers_tl_types::{self as tl, Identifiable};
 use support::transfer::{
     EXPORT_AUTHORIZATION, GET_FILE, IMPORT_AUTHORIZATION, KIB, MIB, SAVE_BIG_FILE_PART,
-    SAVE_FILE_PART, UPLOAD_MEDIA, assert_same, fetch, no_hang, put_document, source,
-    stored_location, upload_document, with_reference,
+    SAVE_FILE_PART, UPLOAD_MEDIA, assert_downloads_as, assert_same, fetch, no_hang, put_document,
+    source, stored_location, upload_document, with_reference,
 };
 use tgcmd::Error;
 use tgcmd::media::UploadSource;
@@ -28,10 +28,6 @@ use tgcmd::transfer::download::RefreshWith;
 use tgcmd::transfer::{DownloadMode, DownloadOptions, Progress, UploadOptions};
 
 const GET_CONFIG: u32 = tl::functions::help::GetConfig::CONSTRUCTOR_ID;
-
-fn read_all_options() -> DownloadOptions {
-    DownloadOptions::default()
-}
 
 // ---------------------------------------------------------------------------
 // Dropped connections
@@ -62,7 +58,7 @@ async fn connection_dropped_mid_upload_is_retried() {
             &client,
             &document.location(),
             0..data.len() as u64,
-            &read_all_options(),
+            &DownloadOptions::default(),
         ),
     )
     .await
@@ -89,7 +85,7 @@ async fn silent_connection_is_abandoned_and_the_download_finishes() {
             &client,
             &document.location(),
             0..data.len() as u64,
-            &read_all_options(),
+            &DownloadOptions::default(),
         ),
     )
     .await
@@ -122,7 +118,7 @@ async fn connection_dropped_mid_download_is_retried() {
     let stored = put_document(&fake, 1, &data);
     let location = stored_location(&stored, 1);
     // Warm up: the media connections are open before the fault is armed.
-    fetch(&client, &location, 0..1, &read_all_options())
+    fetch(&client, &location, 0..1, &DownloadOptions::default())
         .await
         .expect("warm-up read");
     let connects_before = fake.world().call_count(GET_CONFIG);
@@ -201,15 +197,13 @@ async fn flood_wait_on_one_part_does_not_hold_up_the_others() {
     let document = support::transfer::finalise_document(&client, uploaded.input_file)
         .await
         .expect("finalise");
-    let (got, _) = fetch(
+    assert_downloads_as(
         &client,
         &document.location(),
-        0..data.len() as u64,
-        &read_all_options(),
+        &data,
+        "uploaded through a flood wait",
     )
-    .await
-    .expect("download");
-    assert_same(&got, &data, "uploaded through a flood wait");
+    .await;
 }
 
 /// The same for downloads: one `getFile` waits 2 s while the other chunks
@@ -222,7 +216,7 @@ async fn flood_wait_on_one_chunk_does_not_hold_up_the_others() {
     let data = support::data::pattern(chunks as usize * 512 * KIB, 5);
     let stored = put_document(&fake, 1, &data);
     let location = stored_location(&stored, 1);
-    fetch(&client, &location, 0..1, &read_all_options())
+    fetch(&client, &location, 0..1, &DownloadOptions::default())
         .await
         .expect("warm-up read");
     let before = fake.world().call_count(GET_FILE);
@@ -272,7 +266,7 @@ async fn a_very_long_flood_wait_is_returned() {
             &client,
             &stored_location(&stored, 1),
             0..data.len() as u64,
-            &read_all_options(),
+            &DownloadOptions::default(),
         ),
     )
     .await
@@ -295,15 +289,13 @@ async fn a_lost_small_file_part_is_resent_by_upload_document() {
         .expect("the helper resends the lost part");
     assert_eq!(fake.world().call_count(SAVE_FILE_PART), 7 + 1);
     assert_eq!(fake.world().call_count(UPLOAD_MEDIA), 2, "finalised twice");
-    let (got, _) = fetch(
+    assert_downloads_as(
         &client,
         &document.location(),
-        0..data.len() as u64,
-        &read_all_options(),
+        &data,
+        "after resending a lost part",
     )
-    .await
-    .expect("download");
-    assert_same(&got, &data, "after resending a lost part");
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -327,15 +319,13 @@ async fn a_lost_big_file_part_is_resent_by_send_document_to_self() {
     assert!(message_id > 0);
     assert_eq!(fake.world().call_count(SAVE_BIG_FILE_PART), 21 + 1);
     assert_eq!(fake.world().call_count(SAVE_FILE_PART), 0);
-    let (got, _) = fetch(
+    assert_downloads_as(
         &client,
         &document.location(),
-        0..data.len() as u64,
-        &read_all_options(),
+        &data,
+        "after resending a lost big part",
     )
-    .await
-    .expect("download");
-    assert_same(&got, &data, "after resending a lost big part");
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -351,15 +341,13 @@ async fn a_lost_part_is_resent_by_set_profile_photo() {
     .await
     .expect("the helper resends the lost part");
     assert_eq!(fake.world().call_count(SAVE_FILE_PART), 2 + 1);
-    let (got, _) = fetch(
+    assert_downloads_as(
         &client,
         &photo.location(),
-        0..data.len() as u64,
-        &read_all_options(),
+        &data,
+        "profile photo after resending a lost part",
     )
-    .await
-    .expect("download");
-    assert_same(&got, &data, "profile photo after resending a lost part");
+    .await;
 }
 
 /// `resend_parts` for an upload of unknown length: the part goes out again
@@ -393,15 +381,13 @@ async fn a_lost_part_of_a_stream_of_unknown_size_can_be_resent() {
     let document = support::transfer::finalise_document(&client, uploaded.input_file)
         .await
         .expect("finalise after the resend");
-    let (got, _) = fetch(
+    assert_downloads_as(
         &client,
         &document.location(),
-        0..data.len() as u64,
-        &read_all_options(),
+        &data,
+        "stream after resending a lost part",
     )
-    .await
-    .expect("download");
-    assert_same(&got, &data, "stream after resending a lost part");
+    .await;
 }
 
 // ---------------------------------------------------------------------------
@@ -555,7 +541,7 @@ async fn an_expired_reference_without_a_refresher_is_an_error() {
             &client,
             &location,
             0..data.len() as u64,
-            &read_all_options(),
+            &DownloadOptions::default(),
         ),
     )
     .await
@@ -620,7 +606,7 @@ async fn a_corrupted_chunk_is_refetched_once() {
             &client,
             &stored_location(&stored, 1),
             0..data.len() as u64,
-            &read_all_options(),
+            &DownloadOptions::default(),
         ),
     )
     .await
@@ -645,7 +631,7 @@ async fn a_chunk_corrupted_twice_is_a_hash_mismatch() {
             &stored_location(&stored, 1),
             ..,
             &mut out,
-            &read_all_options(),
+            &DownloadOptions::default(),
         ),
     )
     .await
@@ -724,7 +710,7 @@ async fn the_server_restarts_between_upload_and_download() {
             &client,
             &document.location(),
             0..data.len() as u64,
-            &read_all_options(),
+            &DownloadOptions::default(),
         ),
     )
     .await
@@ -749,7 +735,7 @@ async fn the_server_restarts_between_upload_and_download() {
         &client,
         &again.location(),
         0..more.len() as u64,
-        &read_all_options(),
+        &DownloadOptions::default(),
     )
     .await
     .expect("download");

@@ -2,6 +2,7 @@
 //! pointed at it.
 #![allow(dead_code)] // Each test crate uses a subset.
 
+pub mod commands;
 pub mod data;
 pub mod transfer;
 

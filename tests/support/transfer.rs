@@ -107,6 +107,26 @@ pub async fn fetch(
     Ok((out, report))
 }
 
+/// Downloads the whole of `location` with the default options and checks
+/// that it is byte-identical to `expected`; `what` names the case in the
+/// failure message.
+pub async fn assert_downloads_as(
+    client: &Client,
+    location: &FileLocation,
+    expected: &[u8],
+    what: &str,
+) {
+    let (got, _) = fetch(
+        client,
+        location,
+        0..expected.len() as u64,
+        &DownloadOptions::default(),
+    )
+    .await
+    .unwrap_or_else(|error| panic!("{what}: download failed: {error}"));
+    assert_same(&got, expected, what);
+}
+
 /// Turns an `InputFile` from an upload into a document, as the media
 /// helpers do (`messages.uploadMedia`).
 pub async fn finalise_document(

@@ -1,0 +1,72 @@
+//! Helpers for the command tests: running JSON requests through a
+//! dispatcher and checking the events, and introducing fake-DC users to a
+//! client so their access hashes are cached.
+#![allow(dead_code)] // Each test crate uses a subset.
+
+use fakedc::FakeDc;
+use serde_json::Value;
+use tgcmd::Client;
+use tgcmd::commands::Dispatcher;
+
+/// Makes `client` know `user_id` of the fake world (access hash cached), as
+/// if it had seen the user in an update.
+pub async fn introduce_user(dc: &FakeDc, client: &Client, user_id: i64) {
+    let seen = {
+        let state = dc.world().lock();
+        let user = state.users.get(user_id).expect("the user exists");
+        user.to_tl(dc.world(), dc.user_id())
+    };
+    client
+        .remember_users(&[seen])
+        .await
+        .expect("the user is cached");
+}
+
+/// JSON requests against a dispatcher whose calls are counted by a fake DC.
+pub trait JsonCommands {
+    /// The dispatcher the requests go to.
+    fn dispatcher(&self) -> &Dispatcher;
+    /// The fake DC behind the dispatcher's accounts.
+    fn fake_dc(&self) -> &FakeDc;
+
+    /// Runs one request and returns its event as JSON.
+    async fn run(&self, request: Value) -> Value {
+        let event = self.dispatcher().dispatch(request).await;
+        serde_json::from_str(&event.to_json()).expect("JSON event")
+    }
+
+    /// Runs a request that must succeed and returns its result.
+    async fn ok(&self, request: Value) -> Value {
+        let action = request["action"].as_str().expect("action").to_string();
+        let event = self.run(request).await;
+        assert_eq!(event["type"], "chat_update");
+        assert_eq!(event["payload"]["type"], action, "{event}");
+        event["payload"]["result"].clone()
+    }
+
+    /// Runs a request that must fail and returns its error string.
+    async fn error(&self, request: Value) -> String {
+        let action = request["action"].as_str().expect("action").to_string();
+        let event = self.run(request).await;
+        assert_eq!(
+            event["payload"]["type"],
+            format!("{action}_error"),
+            "{event}"
+        );
+        event["payload"]["error"]
+            .as_str()
+            .expect("error")
+            .to_string()
+    }
+
+    /// Runs a request that must fail validation without reaching the server.
+    async fn invalid(&self, request: Value, expected: &str) {
+        let before = self.fake_dc().world().total_calls();
+        assert_eq!(self.error(request.clone()).await, expected, "{request}");
+        assert_eq!(
+            self.fake_dc().world().total_calls(),
+            before,
+            "{request} sent something"
+        );
+    }
+}
