@@ -127,6 +127,25 @@ impl Error {
             .and_then(|e| e.value)
     }
 
+    /// Whether the transfer was cancelled through its token, including an
+    /// upload that was cancelled after some of its parts were sent.
+    pub fn is_cancelled(&self) -> bool {
+        match self {
+            Error::Cancelled => true,
+            Error::UploadInterrupted { cause, .. } => cause.is_cancelled(),
+            _ => false,
+        }
+    }
+
+    /// The handle to resume an interrupted upload from, if this is
+    /// [`Error::UploadInterrupted`].
+    pub fn upload_handle(&self) -> Option<&crate::transfer::UploadHandle> {
+        match self {
+            Error::UploadInterrupted { handle, .. } => Some(handle),
+            _ => None,
+        }
+    }
+
     /// Whether the connection failed rather than the request.
     pub fn is_network(&self) -> bool {
         matches!(self, Error::Io(_) | Error::Protocol(_))

@@ -281,6 +281,10 @@ impl Client {
     }
 
     /// Downloads a whole file to `path`, writing chunks at their positions.
+    ///
+    /// The bytes go to `<path>.part` and replace `path` only once the whole
+    /// file is there (and verified); a failed or dropped download removes
+    /// the partial file and leaves `path` as it was.
     pub async fn download_to_path(
         &self,
         file: &FileLocation,

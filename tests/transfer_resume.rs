@@ -13,10 +13,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use support::transfer::{
-    MIB, SAVE_BIG_FILE_PART, SAVE_FILE_PART, assert_same, fetch, finalise_document, no_hang,
+    MIB, SAVE_BIG_FILE_PART, SAVE_FILE_PART, assert_downloads_as, finalise_document, no_hang,
 };
 use tgcmd::Error;
-use tgcmd::transfer::{DownloadOptions, Progress, UploadOptions};
+use tgcmd::transfer::{CancelToken, Progress, UploadHandle, UploadOptions};
 
 /// Longer than the engine's own limit (300 s), so it gives up at once.
 const HOPELESS_FLOOD: u32 = 3600;
@@ -58,13 +58,30 @@ async fn interrupt_and_resume(len: usize, method: u32, big: bool, seed: u32) {
         "{confirmed} of {parts} parts confirmed"
     );
 
+    resume_and_check(&fake, &client, &data, &handle, method).await;
+}
+
+/// Resumes the upload of `data` from `handle` and checks that exactly the
+/// unconfirmed parts go out (through `method` alone), that the result
+/// finalises and that it downloads back identical.
+async fn resume_and_check(
+    fake: &fakedc::FakeDc,
+    client: &tgcmd::Client,
+    data: &[u8],
+    handle: &UploadHandle,
+    method: u32,
+) {
+    let len = data.len();
+    let parts = len.div_ceil(512 * 1024) as u64;
+    let confirmed = handle.confirmed.len() as u64;
+    let big = handle.big;
     // Parts in flight when the upload stopped may still reach the server;
     // let them land before counting.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let before = fake.world().call_count(method);
     let uploaded = no_hang(
         "resume",
-        client.resume_upload(&data[..], (*handle).clone(), UploadOptions::default()),
+        client.resume_upload(data, handle.clone(), UploadOptions::default()),
     )
     .await
     .expect("the resumed upload completes");
@@ -82,18 +99,10 @@ async fn interrupt_and_resume(len: usize, method: u32, big: bool, seed: u32) {
     };
     assert_eq!(fake.world().call_count(other), 0);
 
-    let document = finalise_document(&client, uploaded.input_file)
+    let document = finalise_document(client, uploaded.input_file)
         .await
         .expect("the resumed upload finalises (MD5 and all)");
-    let (got, _) = fetch(
-        &client,
-        &document.location(),
-        0..len as u64,
-        &DownloadOptions::default(),
-    )
-    .await
-    .expect("download");
-    assert_same(&got, &data, "resumed upload");
+    assert_downloads_as(client, &document.location(), data, "resumed upload").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,13 +148,104 @@ async fn the_handle_can_be_persisted() {
     let document = finalise_document(&client, uploaded.input_file)
         .await
         .expect("finalise");
-    let (got, _) = fetch(
+    assert_downloads_as(
         &client,
         &document.location(),
-        0..data.len() as u64,
-        &DownloadOptions::default(),
+        &data,
+        "resumed from a persisted handle",
+    )
+    .await;
+}
+
+/// Cancelling an upload after parts went out keeps the handle, so the
+/// upload can be paused and continued later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_upload_resumes_from_its_handle() {
+    let fake = support::fake_dc().await;
+    let client = support::signed_in_client(&fake).await;
+    let data = support::data::pattern(5 * MIB + 7, 4);
+    let token = CancelToken::new();
+    let cancel = token.clone();
+    let options = UploadOptions {
+        window_bytes: MIB,
+        progress: Some(Arc::new(move |progress: Progress| {
+            if progress.done >= MIB as u64 {
+                cancel.cancel();
+            }
+        })),
+        cancel: Some(token),
+        ..UploadOptions::named("paused.bin")
+    };
+    let error = no_hang(
+        "upload",
+        client.upload_stream(&data[..], Some(data.len() as u64), options),
     )
     .await
-    .expect("download");
-    assert_same(&got, &data, "resumed from a persisted handle");
+    .expect_err("cancelled");
+    assert!(error.is_cancelled(), "{error}");
+    let handle = error.upload_handle().expect("the handle is kept").clone();
+    assert!(handle.confirmed.len() >= 2, "{:?}", handle.confirmed);
+    assert!(handle.confirmed.len() < 11, "{:?}", handle.confirmed);
+    resume_and_check(&fake, &client, &data, &handle, SAVE_FILE_PART).await;
+}
+
+/// A source that hands out `good` bytes of `data`, then fails.
+struct FailingSource {
+    data: Vec<u8>,
+    good: usize,
+    position: usize,
+}
+
+impl tokio::io::AsyncRead for FailingSource {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        if this.position >= this.good {
+            return std::task::Poll::Ready(Err(std::io::Error::other("the disk went away")));
+        }
+        let n = buf.remaining().min(this.good - this.position);
+        buf.put_slice(&this.data[this.position..this.position + n]);
+        this.position += n;
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// A source that fails part-way ends the upload with its I/O error and the
+/// handle; resuming from a good copy sends only what is missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_whose_source_fails_resumes_from_its_handle() {
+    let fake = support::fake_dc().await;
+    let client = support::signed_in_client(&fake).await;
+    let data = support::data::pattern(12 * MIB + 5, 5);
+    let source = FailingSource {
+        data: data.clone(),
+        good: 4 * MIB + 100,
+        position: 0,
+    };
+    let error = no_hang(
+        "upload",
+        client.upload_stream(
+            source,
+            Some(data.len() as u64),
+            UploadOptions::named("f.bin"),
+        ),
+    )
+    .await
+    .expect_err("the source fails");
+    let Error::UploadInterrupted { handle, cause } = error else {
+        panic!("expected UploadInterrupted, got {error}");
+    };
+    assert!(matches!(*cause, Error::Io(_)), "{cause}");
+    assert!(handle.big);
+    // Only whole parts before the failure can have been sent.
+    assert!(
+        handle.confirmed.iter().all(|&part| part < 8),
+        "{:?}",
+        handle.confirmed
+    );
+    assert!(!handle.confirmed.is_empty());
+    resume_and_check(&fake, &client, &data, &handle, SAVE_BIG_FILE_PART).await;
 }

@@ -96,3 +96,78 @@ async fn a_file_of_unknown_size_to_a_path() {
     );
     std::fs::remove_file(&path).expect("clean up");
 }
+
+/// The `.part` file beside `path`, where a download in progress goes.
+fn partial_of(path: &std::path::Path) -> PathBuf {
+    let mut name = path.file_name().expect("a file name").to_os_string();
+    name.push(".part");
+    path.with_file_name(name)
+}
+
+/// A download that fails (a chunk corrupted on both tries) leaves the file
+/// that was at `path` untouched and no partial file behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_download_leaves_the_old_file_and_no_partial_one() {
+    let fake = support::fake_dc().await;
+    let client = support::signed_in_client(&fake).await;
+    let data = support::data::pattern(200 * KIB, 6);
+    let location = stored_location(&put_document(&fake, 1, &data), 1);
+    let path = temp_path("failed.bin");
+    std::fs::write(&path, b"the previous version").expect("pre-existing file");
+    fake.faults().corrupt_get_file(2);
+    let error = no_hang(
+        "download",
+        client.download_to_path(&location, &path, &DownloadOptions::default()),
+    )
+    .await
+    .expect_err("the chunk is damaged both times");
+    assert!(
+        matches!(error, tgcmd::Error::HashMismatch { .. }),
+        "{error}"
+    );
+    assert_eq!(
+        std::fs::read(&path).expect("the old file is there"),
+        b"the previous version"
+    );
+    assert!(!partial_of(&path).exists(), "the partial file was removed");
+    std::fs::remove_file(&path).expect("clean up");
+}
+
+/// Dropping the future mid-download (cancellation by drop) removes the
+/// partial file too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_download_leaves_no_partial_file() {
+    let fake = support::fake_dc().await;
+    let client = support::signed_in_client(&fake).await;
+    let data = support::data::pattern(2 * MIB, 7);
+    let location = stored_location(&put_document(&fake, 1, &data), 1);
+    let path = temp_path("dropped.bin");
+    let _ = std::fs::remove_file(&path);
+    // The first getFile waits two seconds, so the download is still
+    // running when it is dropped.
+    fake.faults()
+        .flood_wait(Some(support::transfer::GET_FILE), 2, 1);
+    let options = DownloadOptions::default();
+    let mut download = Box::pin(client.download_to_path(&location, &path, &options));
+    let partial = partial_of(&path);
+    let outcome = tokio::time::timeout(std::time::Duration::from_millis(500), async {
+        tokio::select! {
+            result = &mut download => Some(result),
+            () = async {
+                while !partial.exists() {
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                std::future::pending::<()>().await
+            } => None,
+        }
+    })
+    .await;
+    assert!(
+        outcome.is_err(),
+        "the download was still running: {outcome:?}"
+    );
+    assert!(partial.exists(), "the download writes to the partial file");
+    drop(download);
+    assert!(!partial.exists(), "dropping the download removed it");
+    assert!(!path.exists(), "nothing was put in place");
+}

@@ -825,25 +825,77 @@ pub async fn download<A: TransferApi, W: AsyncWrite + Unpin + Send>(
 
 /// Downloads the whole file into `path` with positioned writes (chunks are
 /// written where they belong as they arrive).
+///
+/// The bytes go to `<path>.part` first, which replaces `path` only once the
+/// download is complete (and verified). On an error, or when the future is
+/// dropped, the partial file is removed and whatever was at `path` is left
+/// as it was.
 pub async fn download_to_path<A: TransferApi>(
     api: Arc<A>,
     file: &FileLocation,
     path: impl AsRef<Path>,
     options: &DownloadOptions,
 ) -> Result<DownloadReport> {
-    let handle = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .open(path.as_ref())?;
-    if let Some(size) = file.size {
-        handle.set_len(size)?;
-    }
+    let path = path.as_ref().to_path_buf();
+    let mut partial_name = path
+        .file_name()
+        .ok_or_else(|| Error::invalid_input(format!("{} names no file", path.display())))?
+        .to_os_string();
+    partial_name.push(".part");
+    let partial = PartialFile {
+        path: path.with_file_name(partial_name),
+        kept: false,
+    };
+    let handle = {
+        let partial_path = partial.path.clone();
+        let size = file.size;
+        tokio::task::spawn_blocking(move || {
+            let handle = std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(true)
+                .open(&partial_path)?;
+            if let Some(size) = size {
+                handle.set_len(size)?;
+            }
+            io::Result::Ok(handle)
+        })
+        .await
+        .map_err(io::Error::other)??
+    };
     let mut sink = PositionedSink {
         file: Arc::new(handle),
         base: 0,
     };
-    run(api, file, (0, None), options, &mut sink).await
+    let report = run(api, file, (0, None), options, &mut sink).await?;
+    drop(sink);
+    tokio::fs::rename(&partial.path, &path).await?;
+    partial.keep();
+    Ok(report)
+}
+
+/// A `.part` file that is removed on drop unless it was kept (renamed into
+/// place), so a failed or abandoned download leaves nothing behind.
+struct PartialFile {
+    path: std::path::PathBuf,
+    kept: bool,
+}
+
+impl PartialFile {
+    fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if !self.kept
+            && let Err(error) = std::fs::remove_file(&self.path)
+            && error.kind() != io::ErrorKind::NotFound
+        {
+            warn!(path = %self.path.display(), %error, "could not remove a partial download");
+        }
+    }
 }
 
 /// A remote file as `AsyncRead + AsyncSeek`: reads stream from the DC with

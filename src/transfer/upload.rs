@@ -32,7 +32,9 @@ pub struct UploadOptions {
     pub window_bytes: usize,
     /// Called with the bytes confirmed so far as parts complete.
     pub progress: Option<ProgressFn>,
-    /// Cancels the upload (with [`Error::Cancelled`]) when triggered.
+    /// Cancels the upload when triggered: [`Error::Cancelled`] before any
+    /// part was sent, else [`Error::UploadInterrupted`] with that cause and
+    /// the handle to resume from (see [`Error::is_cancelled`]).
     pub cancel: Option<CancelToken>,
 }
 
@@ -265,11 +267,43 @@ impl<A: TransferApi> Uploader<A> {
 
     /// Runs the upload; `first` is the source's first part, already read
     /// (so an empty source is refused before anything is sent).
+    ///
+    /// Once the server may hold parts of the file, a failure of the
+    /// network or the source, or a cancellation, comes back as
+    /// [`Error::UploadInterrupted`] with the handle, so nothing the server
+    /// confirmed has to be sent again.
     async fn run<R: AsyncRead + Unpin + Send>(
         mut self,
-        mut source: R,
+        source: R,
         first: Bytes,
     ) -> Result<UploadedFile> {
+        let mut sent_any = !self.handle.confirmed.is_empty();
+        match self.send_parts(source, first, &mut sent_any).await {
+            Ok((input_file, size, md5)) => Ok(UploadedFile {
+                input_file,
+                size,
+                md5,
+                handle: self.handle,
+            }),
+            // A source that does not match its announced size cannot be
+            // resumed from: that stays a plain `InvalidInput`.
+            Err(cause) if sent_any && !cause.is_invalid_input() => Err(Error::UploadInterrupted {
+                handle: Box::new(self.handle),
+                cause: Box::new(cause),
+            }),
+            Err(cause) => Err(cause),
+        }
+    }
+
+    /// Sends every part not yet confirmed and builds the `InputFile`;
+    /// returns it with the content's size and (small files) hex MD5.
+    /// `sent_any` is set once a part has gone out.
+    async fn send_parts<R: AsyncRead + Unpin + Send>(
+        &mut self,
+        mut source: R,
+        first: Bytes,
+        sent_any: &mut bool,
+    ) -> Result<(tl::enums::InputFile, u64, Option<String>)> {
         let part_size = self.plan.part_size() as usize;
         let big = self.plan.is_big();
         let mut md5 = (!big).then(Md5::new);
@@ -300,7 +334,15 @@ impl<A: TransferApi> Uploader<A> {
             }
             size += bytes.len() as u64;
             let next = if bytes.len() == part_size {
-                read_part(&mut source, part_size).await?
+                match read_part(&mut source, part_size).await {
+                    Ok(next) => next,
+                    Err(e) => {
+                        // The parts already on the wire may still land;
+                        // wait for them so the handle lists them.
+                        self.settle(&mut tasks, cancel.as_ref()).await;
+                        return Err(e);
+                    }
+                }
             } else {
                 None
             };
@@ -332,6 +374,7 @@ impl<A: TransferApi> Uploader<A> {
                 let api = Arc::clone(&self.api);
                 let (dc_id, file_id, len) = (self.dc_id, self.handle.file_id, bytes.len() as u64);
                 let lane = index as usize % lanes;
+                *sent_any = true;
                 tasks.spawn(async move {
                     save_part(api.as_ref(), dc_id, lane, file_id, index, total, bytes).await?;
                     Ok(PartDone { index, len })
@@ -373,12 +416,7 @@ impl<A: TransferApi> Uploader<A> {
             .into(),
         };
         debug!(size, parts, big, "upload complete");
-        Ok(UploadedFile {
-            input_file,
-            size,
-            md5,
-            handle: self.handle,
-        })
+        Ok((input_file, size, md5))
     }
 
     async fn join_one(
@@ -397,15 +435,30 @@ impl<A: TransferApi> Uploader<A> {
             }
             None => Err(Error::Protocol("no upload task to wait for".into())),
         };
-        match outcome {
-            Ok(done) => {
-                self.handle.confirmed.insert(done.index);
-                Ok(done)
+        let done = outcome?;
+        self.handle.confirmed.insert(done.index);
+        Ok(done)
+    }
+
+    /// Waits for the parts in flight and records those that were
+    /// confirmed, ignoring failures: the upload is ending anyway.
+    async fn settle(
+        &mut self,
+        tasks: &mut JoinSet<Result<PartDone>>,
+        cancel: Option<&CancelToken>,
+    ) {
+        loop {
+            let joined = tokio::select! {
+                joined = tasks.join_next() => joined,
+                _ = super::cancelled(cancel) => return,
+            };
+            match joined {
+                Some(Ok(Ok(done))) => {
+                    self.handle.confirmed.insert(done.index);
+                }
+                Some(_) => {}
+                None => return,
             }
-            Err(cause) => Err(Error::UploadInterrupted {
-                handle: Box::new(self.handle.clone()),
-                cause: Box::new(cause),
-            }),
         }
     }
 
