@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use grammers_tl_types as tl;
 use grammers_tl_types::Identifiable;
 use serde_json::{Value, json};
-use support::commands::{JsonCommands, introduce_user};
+use support::commands::{CommandChecks, introduce_user};
 use tgcmd::Client;
 use tgcmd::commands::bootstrap::PhoneContact;
 use tgcmd::commands::profile::{ChatFullInfo, DATABASE_UNAVAILABLE, UNEXPECTED_REFRESH_ERROR};
@@ -84,7 +84,7 @@ async fn fixture() -> Fixture {
     }
 }
 
-impl JsonCommands for Fixture {
+impl CommandChecks for Fixture {
     fn dispatcher(&self) -> &Dispatcher {
         &self.dispatcher
     }
@@ -95,19 +95,6 @@ impl JsonCommands for Fixture {
 }
 
 impl Fixture {
-    /// Checks that a typed call failed validation without sending anything.
-    async fn invalid_typed<T: std::fmt::Debug>(
-        &self,
-        call: impl Future<Output = Result<T, tgcmd::commands::CommandError>>,
-        expected: &str,
-    ) {
-        let before = self.dc.world().total_calls();
-        let err = call.await.expect_err("must be refused");
-        assert_eq!(err.message(), expected);
-        assert!(err.is_invalid(), "{err:?}");
-        assert_eq!(self.dc.world().total_calls(), before, "sent something");
-    }
-
     fn me(&self) -> fakedc::User {
         self.dc
             .world()
@@ -435,6 +422,10 @@ async fn set_bio_both_ways() {
         .await;
     assert_eq!(result["id"], f.dc.user_id());
     assert_eq!(f.me().about.as_deref(), Some("Backend engineer"));
+    let user = f.client.set_bio("Typed bio").await.expect("typed");
+    assert_eq!(user.id, f.dc.user_id());
+    assert_eq!(user.first_name, "Demo");
+    assert_eq!(f.me().about.as_deref(), Some("Typed bio"));
     f.client.set_bio("").await.expect("typed clears");
     assert_eq!(f.me().about, None);
     f.invalid(
@@ -648,6 +639,15 @@ async fn set_birthdate_forms() {
         "month must be in range 1..12",
     )
     .await;
+    for (day, month, year, message) in [
+        (0, 5, None, "day must be in range 1..31"),
+        (32, 5, None, "day must be in range 1..31"),
+        (1, 0, None, "month must be in range 1..12"),
+        (1, 5, Some(-1), "year must be >= 0"),
+    ] {
+        f.invalid_typed(f.client.set_birthdate(day, month, year), message)
+            .await;
+    }
 
     // Dates Telegram refuses: 31 April, an age over 150 years.
     assert_eq!(
@@ -918,6 +918,18 @@ async fn create_private_chat_resolves_or_forces() {
     );
     assert_eq!(result["title"], "Friend Person");
     assert_eq!(result["permissions"]["can_send_basic_messages"], true);
+
+    // Typed, without force: the server is asked.
+    let get_users = tl::functions::users::GetUsers::CONSTRUCTOR_ID;
+    let asked = f.dc.world().call_count(get_users);
+    let chat = f
+        .client
+        .create_private_chat(f.friend, false)
+        .await
+        .expect("typed");
+    assert_eq!(chat.id, f.friend);
+    assert_eq!(chat.title, "Friend Person");
+    assert_eq!(f.dc.world().call_count(get_users), asked + 1);
 
     // force: nothing is sent; what the client knows fills the chat in.
     let before = f.dc.world().total_calls();

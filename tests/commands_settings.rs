@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::json;
-use support::commands::{JsonCommands, introduce_user};
+use support::commands::{CommandChecks, introduce_user};
 use tgcmd::Client;
 use tgcmd::commands::settings::{BlockList, PrivacyRule, PrivacySetting, PrivacyValue};
 use tgcmd::commands::{AccountPool, Dispatcher};
@@ -38,7 +38,7 @@ async fn fixture() -> Fixture {
     }
 }
 
-impl JsonCommands for Fixture {
+impl CommandChecks for Fixture {
     fn dispatcher(&self) -> &Dispatcher {
         &self.dispatcher
     }
@@ -227,12 +227,25 @@ async fn block_and_unblock() {
         "user_id is required",
     )
     .await;
-    let me = f.dc.user_id();
-    assert_eq!(
-        f.error(json!({"action": "block_user", "userbot_id": 1, "user_id": me}))
-            .await,
-        "can't block yourself"
-    );
+    f.invalid(
+        json!({"action": "get_blocked_users", "userbot_id": 1, "block_list": "blockListNope"}),
+        "block_list must be a TDLib block list type",
+    )
+    .await;
+    // The client learns its own id once (users.getUsers on a fresh
+    // session); from then on refusing to block yourself sends nothing.
+    let me = f.client.self_id().await.expect("own id");
+    assert_eq!(me, f.dc.user_id());
+    f.invalid(
+        json!({"action": "block_user", "userbot_id": 1, "user_id": me}),
+        "can't block yourself",
+    )
+    .await;
+    f.invalid_typed(
+        f.client.block_user(me, true, BlockList::Main),
+        "can't block yourself",
+    )
+    .await;
 
     let result = f
         .ok(json!({"action": "block_user", "userbot_id": 1, "user_id": f.friend.to_string()}))
@@ -275,8 +288,10 @@ async fn block_and_unblock() {
     assert_eq!(stories.senders.len(), 1);
     f.ok(json!({"action": "block_user", "userbot_id": 1, "user_id": f.friend, "block_list": "blockListMain"}))
         .await;
-    f.ok(json!({"action": "unblock_user", "userbot_id": 1, "user_id": f.friend}))
+    let result = f
+        .ok(json!({"action": "unblock_user", "userbot_id": 1, "user_id": f.friend}))
         .await;
+    assert_eq!(result, json!({"@type": "ok"}));
     assert_eq!(
         f.client
             .get_blocked_users(BlockList::Main, 0, 50)
@@ -518,4 +533,117 @@ async fn privacy_settings_write() {
                       "setting": "userPrivacySettingShowStatus", "mode": "all", "allow_user_ids": [999999]}))
         .await;
     assert_eq!(unknown_user, "user not found");
+}
+
+/// The session commands through the typed API: ending one session, ending
+/// all others, and the validation errors a typed call can still make.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_session_commands() {
+    let f = fixture().await;
+    f.invalid_typed(
+        f.client.terminate_session(0),
+        "current session can't be terminated via terminate_session",
+    )
+    .await;
+    f.invalid_typed(
+        f.client.set_session_settings(5, None, None),
+        "at least one of can_accept_calls or can_accept_secret_chats is required",
+    )
+    .await;
+
+    let first = f.second_device().await;
+    let other = f.client.get_active_sessions().await.expect("list").sessions[1].id;
+    let ok = f.client.terminate_session(other).await.expect("typed");
+    assert_eq!(
+        serde_json::to_value(&ok).expect("json"),
+        json!({"@type": "ok"})
+    );
+    assert!(!first.is_authorized().await.expect("reachable"));
+
+    let _second = f.second_device().await;
+    let _third = f.second_device().await;
+    assert_eq!(
+        f.client
+            .get_active_sessions()
+            .await
+            .expect("list")
+            .sessions
+            .len(),
+        3
+    );
+    f.client
+        .terminate_all_other_sessions()
+        .await
+        .expect("typed");
+    let left = f.client.get_active_sessions().await.expect("list");
+    assert_eq!(left.sessions.len(), 1);
+    assert!(left.sessions[0].is_current);
+}
+
+/// Unblocking and the privacy reads and writes through the typed API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_block_and_privacy_commands() {
+    let f = fixture().await;
+    f.client
+        .block_user(f.friend, true, BlockList::Main)
+        .await
+        .expect("block");
+    assert_eq!(
+        f.client
+            .get_blocked_users(BlockList::Main, 0, 10)
+            .await
+            .expect("list")
+            .total_count,
+        1
+    );
+    let ok = f.client.unblock_user(f.friend).await.expect("typed");
+    assert_eq!(
+        serde_json::to_value(&ok).expect("json"),
+        json!({"@type": "ok"})
+    );
+    assert_eq!(
+        f.client
+            .get_blocked_users(BlockList::Main, 0, 10)
+            .await
+            .expect("list")
+            .total_count,
+        0
+    );
+
+    let all = f
+        .client
+        .get_privacy_settings(&PrivacySetting::all())
+        .await
+        .expect("typed");
+    assert!(all.failed.is_empty(), "{:?}", all.failed);
+    assert_eq!(all.settings.len(), 12);
+    assert_eq!(all.settings[0].setting, "userPrivacySettingShowStatus");
+    assert_eq!(all.settings[11].setting, "newChatPrivacySettings");
+
+    let PrivacyValue::NewChats(saved) = f.client.set_new_chat_privacy(false).await.expect("typed")
+    else {
+        panic!("newChatPrivacySettings expected");
+    };
+    assert!(!saved.allow_new_chats_from_unknown_users);
+    let PrivacyValue::NewChats(read) = f
+        .client
+        .get_privacy_setting(&PrivacySetting::NewChats)
+        .await
+        .expect("read back")
+    else {
+        panic!("newChatPrivacySettings expected");
+    };
+    assert!(!read.allow_new_chats_from_unknown_users);
+
+    f.invalid_typed(
+        f.client
+            .set_privacy_rules(&PrivacySetting::NewChats, vec![]),
+        "unsupported privacy setting",
+    )
+    .await;
+    f.invalid_typed(
+        async { PrivacySetting::parse(&json!("userPrivacySettingShowMood")) },
+        "unsupported privacy setting",
+    )
+    .await;
 }

@@ -83,6 +83,8 @@ struct Mock {
     gate: usize,
     gate_arrivals: AtomicUsize,
     gate_open: Notify,
+    /// `getFile` answers with `upload.fileCdnRedirect` instead of bytes.
+    cdn_redirect: bool,
 }
 
 impl Mock {
@@ -98,7 +100,13 @@ impl Mock {
             gate: 0,
             gate_arrivals: AtomicUsize::new(0),
             gate_open: Notify::new(),
+            cdn_redirect: false,
         }
+    }
+
+    fn redirecting_to_cdn(mut self) -> Self {
+        self.cdn_redirect = true;
+        self
     }
 
     fn serving(mut self, file: Vec<u8>) -> Self {
@@ -193,6 +201,7 @@ impl Mock {
             }
             tl::functions::upload::GetFile::CONSTRUCTOR_ID => {
                 let r = tl::functions::upload::GetFile::from_bytes(rest).expect("decodes");
+                assert!(!r.cdn_supported, "CDN downloads are not implemented");
                 let call = Call::GetFile {
                     offset: r.offset,
                     limit: r.limit,
@@ -217,6 +226,16 @@ impl Mock {
                     .expect("saved")
                     .insert((file_id, part), bytes);
                 true.to_bytes()
+            }
+            Call::GetFile { .. } if self.cdn_redirect => {
+                tl::enums::upload::File::CdnRedirect(tl::types::upload::FileCdnRedirect {
+                    dc_id: 203,
+                    file_token: vec![7; 16],
+                    encryption_key: vec![0; 32],
+                    encryption_iv: vec![0; 16],
+                    file_hashes: Vec::new(),
+                })
+                .to_bytes()
             }
             Call::GetFile { offset, limit, .. } => {
                 let start = (offset as usize).min(self.file.len());
@@ -844,5 +863,37 @@ async fn a_flood_wait_on_one_chunk_does_not_stop_the_others() {
     assert!(
         matches!(completed.last(), Some(Call::GetFile { offset: 0, .. })),
         "every other chunk completed while the first waited: {completed:?}"
+    );
+}
+
+/// A CDN redirect (which tgcmd cannot follow yet; it asks with
+/// `cdn_supported = false`, so Telegram should never send one) ends the
+/// download with a clear `Unsupported` error: no panic, no retry loop and
+/// no bytes handed out.
+#[tokio::test]
+async fn a_cdn_redirect_is_a_clear_unsupported_error() {
+    let mock = Arc::new(Mock::new(2).serving(vec![5; 3 * MIB]).redirecting_to_cdn());
+    let mut out = Vec::new();
+    let error = no_hang(
+        "download",
+        download::download(
+            Arc::clone(&mock),
+            &location(Some(3 * MIB as u64)),
+            ..,
+            &mut out,
+            &DownloadOptions::default(),
+        ),
+    )
+    .await
+    .expect_err("a redirect cannot be followed");
+    let Error::Unsupported(message) = &error else {
+        panic!("expected Unsupported, got {error}");
+    };
+    assert!(message.contains("CDN"), "{message}");
+    assert!(out.is_empty(), "no bytes were handed out");
+    let redirects = mock.get_files().len();
+    assert!(
+        (1..=6).contains(&redirects),
+        "each chunk in flight asked once, none again: {redirects}"
     );
 }

@@ -166,7 +166,8 @@ impl Command for CreatePrivateChat {
                 tl::enums::User::User(u) if u.id == user_id => Some(td::Chat::private(u)),
                 _ => None,
             })
-            .ok_or_else(|| CommandError::invalid("user not found"))
+            // The request was sent, so this is not a validation error.
+            .ok_or_else(|| CommandError::aborted("user not found"))
     }
 }
 

@@ -434,6 +434,19 @@ impl PrivacySetting {
             PrivacySetting::NewChats => NEW_CHAT_SETTING,
         }
     }
+
+    /// Every supported setting: the `userPrivacySetting*` keys of the
+    /// table above, then `newChatPrivacySettings`.
+    pub fn all() -> Vec<PrivacySetting> {
+        PRIVACY_KEYS
+            .iter()
+            .map(|(name, key)| PrivacySetting::User {
+                name,
+                key: key.clone(),
+            })
+            .chain([PrivacySetting::NewChats])
+            .collect()
+    }
 }
 
 /// A TDLib privacy rule (`userPrivacySettingRule*`).
@@ -742,14 +755,7 @@ impl Command for GetPrivacySettings {
 
     async fn run(self, client: &Client) -> Result<PrivacySettings, CommandError> {
         let wanted: Vec<PrivacySetting> = match &self.settings {
-            None | Some(Value::Null) => PRIVACY_KEYS
-                .iter()
-                .map(|(name, key)| PrivacySetting::User {
-                    name,
-                    key: key.clone(),
-                })
-                .chain([PrivacySetting::NewChats])
-                .collect(),
+            None | Some(Value::Null) => PrivacySetting::all(),
             Some(Value::Array(items)) => items
                 .iter()
                 .map(PrivacySetting::parse)
@@ -757,27 +763,38 @@ impl Command for GetPrivacySettings {
             Some(item @ Value::String(_)) => vec![PrivacySetting::parse(item)?],
             Some(_) => return Err(CommandError::invalid("settings must be a list or string")),
         };
-        let mut answer = PrivacySettings {
-            settings: Vec::new(),
-            failed: Vec::new(),
-        };
-        for setting in wanted {
-            match read_setting(client, &setting).await {
-                Ok(value) => answer.settings.push(PrivacySettingValue {
-                    setting: setting.name(),
-                    value,
-                }),
-                Err(error) => answer.failed.push(FailedSetting {
-                    setting: setting.name(),
-                    error: error.message(),
-                }),
-            }
-        }
-        if answer.settings.is_empty() && !answer.failed.is_empty() {
-            return Err(CommandError::invalid("failed to get privacy settings"));
-        }
-        Ok(answer)
+        read_settings(client, &wanted).await
     }
+}
+
+/// Reads `wanted` one key at a time; a key that fails is listed in
+/// `failed` with its error, and only when every key fails is the command an
+/// error (`failed to get privacy settings`).
+async fn read_settings(
+    client: &Client,
+    wanted: &[PrivacySetting],
+) -> Result<PrivacySettings, CommandError> {
+    let mut answer = PrivacySettings {
+        settings: Vec::new(),
+        failed: Vec::new(),
+    };
+    for setting in wanted {
+        match read_setting(client, setting).await {
+            Ok(value) => answer.settings.push(PrivacySettingValue {
+                setting: setting.name(),
+                value,
+            }),
+            Err(error) => answer.failed.push(FailedSetting {
+                setting: setting.name(),
+                error: error.message(),
+            }),
+        }
+    }
+    if answer.settings.is_empty() && !answer.failed.is_empty() {
+        // Requests were sent, so this is not a validation error.
+        return Err(CommandError::aborted("failed to get privacy settings"));
+    }
+    Ok(answer)
 }
 
 /// `set_privacy_setting`: rules for a `userPrivacySetting*` from a `mode`
@@ -885,27 +902,12 @@ impl Command for SetPrivacySetting {
     async fn run(self, client: &Client) -> Result<PrivacyValue, CommandError> {
         let setting = PrivacySetting::parse(self.setting.as_ref().unwrap_or(&Value::Null))?;
         match setting {
-            PrivacySetting::NewChats => {
-                let allow = match &self.allow_new_chats_from_unknown_users {
-                    Some(Value::Bool(allow)) => *allow,
-                    _ => {
-                        return Err(CommandError::invalid(
-                            "allow_new_chats_from_unknown_users must be a boolean",
-                        ));
-                    }
-                };
-                // Read-modify-write so every other global setting is kept.
-                let tl::enums::GlobalPrivacySettings::Settings(mut settings) = client
-                    .invoke(&tl::functions::account::GetGlobalPrivacySettings {})
-                    .await?;
-                settings.new_noncontact_peers_require_premium = !allow;
-                let tl::enums::GlobalPrivacySettings::Settings(saved) = client
-                    .invoke(&tl::functions::account::SetGlobalPrivacySettings {
-                        settings: settings.into(),
-                    })
-                    .await?;
-                Ok(PrivacyValue::NewChats(new_chat_settings(&saved)))
-            }
+            PrivacySetting::NewChats => match &self.allow_new_chats_from_unknown_users {
+                Some(Value::Bool(allow)) => set_new_chat_privacy(client, *allow).await,
+                _ => Err(CommandError::invalid(
+                    "allow_new_chats_from_unknown_users must be a boolean",
+                )),
+            },
             PrivacySetting::User { key, .. } => {
                 let rules = rules_to_tl(client, self.rules()?).await?;
                 let tl::enums::account::PrivacyRules::Rules(answer) = client
@@ -918,6 +920,21 @@ impl Command for SetPrivacySetting {
             }
         }
     }
+}
+
+/// `newChatPrivacySettings`: a read-modify-write of the global privacy
+/// settings, so every other global setting is kept.
+async fn set_new_chat_privacy(client: &Client, allow: bool) -> Result<PrivacyValue, CommandError> {
+    let tl::enums::GlobalPrivacySettings::Settings(mut settings) = client
+        .invoke(&tl::functions::account::GetGlobalPrivacySettings {})
+        .await?;
+    settings.new_noncontact_peers_require_premium = !allow;
+    let tl::enums::GlobalPrivacySettings::Settings(saved) = client
+        .invoke(&tl::functions::account::SetGlobalPrivacySettings {
+            settings: settings.into(),
+        })
+        .await?;
+    Ok(PrivacyValue::NewChats(new_chat_settings(&saved)))
 }
 
 // ---------------------------------------------------------------------------
@@ -969,6 +986,11 @@ impl Client {
         set_blocked(self, user_id, blocked, list).await
     }
 
+    /// Unblocks a user in the main block list. See [`UnblockUser`].
+    pub async fn unblock_user(&self, user_id: i64) -> Result<td::Ok, CommandError> {
+        set_blocked(self, user_id, false, BlockList::Main).await
+    }
+
     /// The blocked users of a list, `limit` from `offset`.
     pub async fn get_blocked_users(
         &self,
@@ -997,7 +1019,28 @@ impl Client {
         read_setting(self, setting).await
     }
 
-    /// Replaces the rules of a `userPrivacySetting*`.
+    /// Reads several privacy settings, one request each; pass
+    /// [`PrivacySetting::all`] for every supported one. See
+    /// [`GetPrivacySettings`].
+    pub async fn get_privacy_settings(
+        &self,
+        settings: &[PrivacySetting],
+    ) -> Result<PrivacySettings, CommandError> {
+        read_settings(self, settings).await
+    }
+
+    /// Sets whether users who are not contacts may start chats
+    /// (`newChatPrivacySettings`), keeping the other global settings.
+    pub async fn set_new_chat_privacy(
+        &self,
+        allow_new_chats_from_unknown_users: bool,
+    ) -> Result<PrivacyValue, CommandError> {
+        set_new_chat_privacy(self, allow_new_chats_from_unknown_users).await
+    }
+
+    /// Replaces the rules of a `userPrivacySetting*`. TDLib's `mode` and
+    /// exception lists are rules too: `mode: contacts` with one allowed user
+    /// is `[AllowUsers { .. }, AllowContacts]`, and `nobody` is an empty list.
     pub async fn set_privacy_rules(
         &self,
         setting: &PrivacySetting,

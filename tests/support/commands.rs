@@ -6,7 +6,7 @@
 use fakedc::FakeDc;
 use serde_json::Value;
 use tgcmd::Client;
-use tgcmd::commands::Dispatcher;
+use tgcmd::commands::{CommandError, Dispatcher};
 
 /// Makes `client` know `user_id` of the fake world (access hash cached), as
 /// if it had seen the user in an update.
@@ -22,8 +22,9 @@ pub async fn introduce_user(dc: &FakeDc, client: &Client, user_id: i64) {
         .expect("the user is cached");
 }
 
-/// JSON requests against a dispatcher whose calls are counted by a fake DC.
-pub trait JsonCommands {
+/// Checks of commands, run through a dispatcher (JSON) or the typed API,
+/// against a fake DC that counts the calls.
+pub trait CommandChecks {
     /// The dispatcher the requests go to.
     fn dispatcher(&self) -> &Dispatcher;
     /// The fake DC behind the dispatcher's accounts.
@@ -67,6 +68,24 @@ pub trait JsonCommands {
             self.fake_dc().world().total_calls(),
             before,
             "{request} sent something"
+        );
+    }
+
+    /// Checks that a typed call failed validation with `expected` and sent
+    /// nothing.
+    async fn invalid_typed<T: std::fmt::Debug>(
+        &self,
+        call: impl Future<Output = Result<T, CommandError>>,
+        expected: &str,
+    ) {
+        let before = self.fake_dc().world().total_calls();
+        let err = call.await.expect_err("must be refused");
+        assert_eq!(err.message(), expected);
+        assert!(err.is_invalid(), "{err:?}");
+        assert_eq!(
+            self.fake_dc().world().total_calls(),
+            before,
+            "sent something"
         );
     }
 }
