@@ -80,7 +80,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .await?;
     println!(
-        "uploaded {} bytes (saveBigFilePart, {} connections) in {:?}; message {message_id} in Saved Messages holds document {} (sha256 {}…)",
+        "uploaded {} bytes (saveBigFilePart, {} connections) in {:.1?}; message {message_id} in Saved Messages holds document {} (sha256 {}…)",
         data.len(),
         client.media_connections(),
         started.elapsed(),
@@ -99,7 +99,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .await?;
     println!(
-        "downloaded {} bytes in {:?} with {} getFile requests; {} bytes checked against the server's SHA-256 hashes (sha256 {}…): {}",
+        "downloaded {} bytes in {:.1?} with {} getFile requests; {} bytes checked against the server's SHA-256 hashes (sha256 {}…): {}",
         back.len(),
         started.elapsed(),
         report.requests,

@@ -111,14 +111,26 @@ where
     };
     // Set by a stall fault: both directions go quiet from then on.
     let stalled = AtomicBool::new(false);
-    let outbound = Outbound {
+    let sealer = Sealer {
         key,
         framing: write_framing,
         msg_ids: MsgIdGenerator::default(),
         content_sent: 0,
         world: &dc.world,
+    };
+    let outbound = Outbound {
+        world: &dc.world,
         link: Link::default(),
         stalled: &stalled,
+    };
+    // Messages are encrypted as soon as they are queued and then wait out
+    // the round-trip time, as on a real link where the server's work is
+    // done before the answer travels, not after.
+    let (sealed_tx, sealed_rx) = mpsc::unbounded_channel();
+    let sealing = async {
+        sealer.run(rx, sealed_tx).await;
+        // The writer ends the connection once it has sent what was sealed.
+        std::future::pending::<io::Result<()>>().await
     };
 
     let reading = async {
@@ -169,7 +181,8 @@ where
     };
     tokio::select! {
         result = reading => result,
-        result = outbound.run(rx, &mut writer) => result,
+        result = sealing => result,
+        result = outbound.run(sealed_rx, &mut writer) => result,
     }
 }
 
@@ -437,12 +450,79 @@ fn rpc_result(req_msg_id: i64, result: &[u8]) -> Vec<u8> {
     body
 }
 
-/// The writing half: stamps, encrypts, frames and paces outgoing messages.
-struct Outbound<'a> {
+/// A framed packet ready for the wire.
+struct Sealed {
+    frame: Vec<u8>,
+    /// Responses wait out the configured round-trip time.
+    not_before: Option<Instant>,
+    /// A transport error: the connection closes after it.
+    closes: bool,
+}
+
+/// Stamps, encrypts and frames outgoing messages, in order.
+struct Sealer<'a> {
     key: AuthKey,
     framing: Framing,
     msg_ids: MsgIdGenerator,
     content_sent: i32,
+    world: &'a World,
+}
+
+impl Sealer<'_> {
+    async fn run(
+        mut self,
+        mut rx: mpsc::UnboundedReceiver<Outgoing>,
+        tx: mpsc::UnboundedSender<Sealed>,
+    ) {
+        while let Some(outgoing) = rx.recv().await {
+            let sealed = match outgoing {
+                Outgoing::TransportError(code) => Sealed {
+                    frame: self.framing.frame(&code.to_le_bytes()),
+                    not_before: None,
+                    closes: true,
+                },
+                Outgoing::Message {
+                    session_id,
+                    kind,
+                    body,
+                    not_before,
+                } => {
+                    let packet = self.seal(session_id, kind, &body);
+                    Sealed {
+                        frame: self.framing.frame(&packet),
+                        not_before: Some(not_before),
+                        closes: false,
+                    }
+                }
+            };
+            if tx.send(sealed).is_err() {
+                return;
+            }
+            // Let the writer and the reader in between two encryptions.
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Builds `salt | session_id | msg_id | seq_no | length | body` and encrypts it.
+    fn seal(&mut self, session_id: i64, kind: MsgKind, body: &[u8]) -> Vec<u8> {
+        // Every message this server sends is content-related (odd seq_no).
+        let seq_no = self.content_sent * 2 + 1;
+        self.content_sent += 1;
+        let mut buffer = Vec::with_capacity(ENVELOPE_HEADER_LEN + 32 + body.len() + 32);
+        buffer.resize(ENVELOPE_HEADER_LEN, 0);
+        buffer.extend_from_slice(&self.world.current_salt().to_le_bytes());
+        buffer.extend_from_slice(&session_id.to_le_bytes());
+        buffer.extend_from_slice(&self.msg_ids.next(kind).to_le_bytes());
+        buffer.extend_from_slice(&seq_no.to_le_bytes());
+        buffer.extend_from_slice(&(body.len() as i32).to_le_bytes());
+        buffer.extend_from_slice(body);
+        crypto::encrypt_for_client(&self.key, buffer)
+    }
+}
+
+/// The writing half: waits out the round-trip time, paces to the bandwidth
+/// cap, applies byte faults and writes.
+struct Outbound<'a> {
     world: &'a World,
     link: Link,
     stalled: &'a AtomicBool,
@@ -451,24 +531,18 @@ struct Outbound<'a> {
 impl Outbound<'_> {
     async fn run<W: AsyncWrite + Unpin>(
         mut self,
-        mut rx: mpsc::UnboundedReceiver<Outgoing>,
+        mut rx: mpsc::UnboundedReceiver<Sealed>,
         writer: &mut W,
     ) -> io::Result<()> {
-        while let Some(outgoing) = rx.recv().await {
-            let (session_id, kind, body, not_before) = match outgoing {
-                Outgoing::TransportError(code) => {
-                    return self.framing.write_error(writer, code).await;
-                }
-                Outgoing::Message {
-                    session_id,
-                    kind,
-                    body,
-                    not_before,
-                } => (session_id, kind, body, not_before),
-            };
-            sleep_until(not_before).await;
-            let packet = self.seal(session_id, kind, &body);
-            let frame = self.framing.frame(&packet);
+        while let Some(sealed) = rx.recv().await {
+            if sealed.closes {
+                writer.write_all(&sealed.frame).await?;
+                return writer.flush().await;
+            }
+            if let Some(not_before) = sealed.not_before {
+                sleep_until(not_before).await;
+            }
+            let frame = sealed.frame;
             self.link
                 .pace(frame.len(), self.world.shaping().bandwidth())
                 .await;
@@ -491,21 +565,5 @@ impl Outbound<'_> {
             writer.write_all(&frame).await?;
         }
         Ok(())
-    }
-
-    /// Builds `salt | session_id | msg_id | seq_no | length | body` and encrypts it.
-    fn seal(&mut self, session_id: i64, kind: MsgKind, body: &[u8]) -> Vec<u8> {
-        // Every message this server sends is content-related (odd seq_no).
-        let seq_no = self.content_sent * 2 + 1;
-        self.content_sent += 1;
-        let mut buffer = Vec::with_capacity(ENVELOPE_HEADER_LEN + 32 + body.len() + 32);
-        buffer.resize(ENVELOPE_HEADER_LEN, 0);
-        buffer.extend_from_slice(&self.world.current_salt().to_le_bytes());
-        buffer.extend_from_slice(&session_id.to_le_bytes());
-        buffer.extend_from_slice(&self.msg_ids.next(kind).to_le_bytes());
-        buffer.extend_from_slice(&seq_no.to_le_bytes());
-        buffer.extend_from_slice(&(body.len() as i32).to_le_bytes());
-        buffer.extend_from_slice(body);
-        crypto::encrypt_for_client(&self.key, buffer)
     }
 }
