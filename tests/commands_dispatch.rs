@@ -127,7 +127,7 @@ async fn bad_input_gets_a_clear_error_event() {
             r#"{"action": "set_bio", "userbot_id": 1, "bio": 5}"#,
             "set_bio_error",
             Some(1),
-            "invalid type",
+            "bio: invalid type: integer `5`, expected a string",
         ),
     ];
     for (line, kind, userbot_id, needle) in cases {

@@ -132,8 +132,8 @@ where
 {
     |client, payload| {
         Box::pin(async move {
-            let request: C = serde_json::from_value(payload)
-                .map_err(|e| CommandError::invalid(request_error(&e)))?;
+            let request = C::deserialize(&payload)
+                .map_err(|e| CommandError::invalid(request_error::<C>(&payload, &e)))?;
             let response = request.run(client).await?;
             serde_json::to_value(response)
                 .map_err(|e| CommandError::Failed(Error::Protocol(e.to_string())))
@@ -142,8 +142,28 @@ where
 }
 
 /// Turns a serde error into a message that names the field, without the
-/// serde position noise ("at line 1 column 20").
-fn request_error(error: &serde_json::Error) -> String {
+/// serde position noise ("at line 1 column 20"): `bio: invalid type:
+/// integer `5`, expected a string`.
+///
+/// serde does not say which field failed, so on this (rare) path the
+/// request is tried again without each field in turn: the field whose
+/// absence makes it parse is the one to blame.
+fn request_error<C: DeserializeOwned>(payload: &Value, error: &serde_json::Error) -> String {
+    let text = without_position(error);
+    if let Value::Object(fields) = payload {
+        for name in fields.keys() {
+            let mut without = fields.clone();
+            without.remove(name);
+            if C::deserialize(&Value::Object(without)).is_ok() {
+                return format!("{name}: {text}");
+            }
+        }
+    }
+    text
+}
+
+/// A serde error's message without "at line 1 column 20".
+fn without_position(error: &serde_json::Error) -> String {
     let text = error.to_string();
     match text.find(" at line ") {
         Some(cut) => text[..cut].to_string(),
@@ -404,7 +424,7 @@ impl Dispatcher {
             Err(e) => Event::error(
                 None,
                 INVALID_REQUEST_ACTION,
-                format!("malformed JSON: {}", request_error(&e)),
+                format!("malformed JSON: {}", without_position(&e)),
             ),
         }
     }
