@@ -43,7 +43,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Err(Error::PasswordRequired(password)) => {
                     let hint = password.hint().unwrap_or("none").to_string();
                     let secret = ask(&format!("2FA password (hint: {hint}): "))?;
-                    client.check_password(password, &secret).await?
+                    client.check_password(&password, &secret).await?
                 }
                 other => other?,
             }

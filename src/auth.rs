@@ -8,6 +8,8 @@ use grammers_client::client::{
     LoginToken as GrammersLoginToken, PasswordToken as GrammersPasswordToken,
 };
 
+use grammers_tl_types as tl;
+
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::types::User;
@@ -102,7 +104,7 @@ impl Client {
     /// let token = client.request_login_code("+15550000001").await?;
     /// let user = match client.sign_in(&token, code).await {
     ///     Err(tgcmd::Error::PasswordRequired(password)) => {
-    ///         client.check_password(password, "hunter2").await?
+    ///         client.check_password(&password, "hunter2").await?
     ///     }
     ///     other => other?,
     /// };
@@ -120,8 +122,39 @@ impl Client {
     }
 
     /// Completes a login that needs the 2FA password.
-    pub async fn check_password(&self, token: PasswordToken, password: &str) -> Result<User> {
-        match self.inner.tg.check_password(token.0, password).await {
+    ///
+    /// Each attempt asks Telegram for a fresh SRP challenge
+    /// (`account.getPassword`; a challenge is good for one try), so after
+    /// [`Error::InvalidPassword`] the same token can be used again with
+    /// another password, without a new login code.
+    ///
+    /// ```no_run
+    /// # async fn f(client: tgcmd::Client, password: tgcmd::auth::PasswordToken) -> tgcmd::Result<()> {
+    /// let user = match client.check_password(&password, "first guess").await {
+    ///     Err(tgcmd::Error::InvalidPassword) => client.check_password(&password, "hunter2").await?,
+    ///     other => other?,
+    /// };
+    /// # Ok(()) }
+    /// ```
+    pub async fn check_password(&self, _token: &PasswordToken, password: &str) -> Result<User> {
+        let tl::enums::account::Password::Password(challenge) =
+            self.invoke(&tl::functions::account::GetPassword {}).await?;
+        // grammers unwraps these; a server that leaves one out gets an
+        // error here instead of a panic.
+        if challenge.current_algo.is_none()
+            || challenge.srp_b.is_none()
+            || challenge.srp_id.is_none()
+        {
+            return Err(Error::Protocol(
+                "account.getPassword returned no SRP challenge (is 2FA on?)".into(),
+            ));
+        }
+        match self
+            .inner
+            .tg
+            .check_password(GrammersPasswordToken::new(challenge), password)
+            .await
+        {
             Ok(user) => signed_in(user),
             Err(e) => Err(sign_in_error(e)),
         }
