@@ -19,6 +19,11 @@
 
 #![warn(missing_docs)]
 
+/// The README's Rust examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
+
 pub mod auth;
 pub mod client;
 pub mod commands;
