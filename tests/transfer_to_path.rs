@@ -143,14 +143,14 @@ async fn a_dropped_download_leaves_no_partial_file() {
     let location = stored_location(&put_document(&fake, 1, &data), 1);
     let path = temp_path("dropped.bin");
     let _ = std::fs::remove_file(&path);
-    // The first getFile waits two seconds, so the download is still
+    // The first getFile waits four seconds, so the download is still
     // running when it is dropped.
     fake.faults()
-        .flood_wait(Some(support::transfer::GET_FILE), 2, 1);
+        .flood_wait(Some(support::transfer::GET_FILE), 4, 1);
     let options = DownloadOptions::default();
     let mut download = Box::pin(client.download_to_path(&location, &path, &options));
     let partial = partial_of(&path);
-    let outcome = tokio::time::timeout(std::time::Duration::from_millis(500), async {
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(2), async {
         tokio::select! {
             result = &mut download => Some(result),
             () = async {
