@@ -8,7 +8,7 @@
 //! FILE_MIGRATE_X (authorization copied to DC 2, file read there),
 //! FILE_REFERENCE_EXPIRED (with and without a refresher, alone and together
 //! with a migration), a corrupted `getFile` answer (refetched once; twice
-//! is `HashMismatch`), and a server restart mid-download and between an
+//! is `HashMismatch`), and a server restart mid-upload, mid-download and between an
 //! upload and a download.
 
 mod support;
@@ -695,6 +695,60 @@ async fn the_server_restarts_mid_download() {
         fake.world().call_count(GET_FILE) > 16 && report.requests > 16,
         "the restart came mid-download: chunks in flight were asked for again"
     );
+}
+
+/// A restart while parts are in flight: the upload reconnects, sends the
+/// unconfirmed parts again and the finalised file is identical.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_restarts_mid_upload() {
+    let mut fake = support::fake_dc().await;
+    let client = support::signed_in_client(&fake).await;
+    let data = support::data::pattern(12 * MIB + 5, 21);
+    let parts = data.len().div_ceil(512 * KIB) as u64;
+    // Slow enough that the restart lands in the middle.
+    fake.shaping().set_bandwidth(Some(2 * MIB as u64));
+
+    let (first_part, confirmed) = tokio::sync::oneshot::channel::<()>();
+    let first_part = Mutex::new(Some(first_part));
+    let options = UploadOptions {
+        progress: Some(Arc::new(move |_: Progress| {
+            if let Some(tx) = first_part.lock().expect("signal").take() {
+                let _ = tx.send(());
+            }
+        })),
+        ..UploadOptions::named("restart.bin")
+    };
+    let task = {
+        let client = client.clone();
+        let data = data.clone();
+        tokio::spawn(async move {
+            let len = data.len() as u64;
+            client.upload_stream(&data[..], Some(len), options).await
+        })
+    };
+    no_hang("first part", confirmed)
+        .await
+        .expect("a part is confirmed before the restart");
+    fake.restart().await.expect("the fake DC restarts");
+    let saved_before_restart = fake.world().call_count(SAVE_BIG_FILE_PART);
+    assert!(saved_before_restart < parts, "the restart came mid-upload");
+    fake.shaping().set_bandwidth(None);
+    let uploaded = no_hang("upload", task)
+        .await
+        .expect("the task runs")
+        .expect("the upload reconnects after the restart");
+    // Parts lost with the old connections were sent again on new ones.
+    assert!(fake.world().call_count(SAVE_BIG_FILE_PART) >= parts);
+    let document = support::transfer::finalise_document(&client, uploaded.input_file)
+        .await
+        .expect("every part is there after the restart");
+    assert_downloads_as(
+        &client,
+        &document.location(),
+        &data,
+        "uploaded across a restart",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
