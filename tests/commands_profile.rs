@@ -11,8 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use grammers_tl_types as tl;
 use grammers_tl_types::Identifiable;
 use serde_json::{Value, json};
-use support::commands::{CommandChecks, introduce_user};
-use tgcmd::Client;
+use support::commands::{CommandBed, CommandChecks};
 use tgcmd::commands::bootstrap::PhoneContact;
 use tgcmd::commands::profile::{ChatFullInfo, DATABASE_UNAVAILABLE, UNEXPECTED_REFRESH_ERROR};
 use tgcmd::commands::profile_store::ProfileStore;
@@ -47,13 +46,18 @@ impl Drop for TempDir {
     }
 }
 
+/// The shared command bed, plus the account's data directory.
 struct Fixture {
-    dc: fakedc::FakeDc,
-    client: Client,
-    dispatcher: Dispatcher,
-    /// Another user the account knows (its access hash is cached).
-    friend: i64,
+    bed: CommandBed,
     data: TempDir,
+}
+
+impl std::ops::Deref for Fixture {
+    type Target = CommandBed;
+
+    fn deref(&self) -> &CommandBed {
+        &self.bed
+    }
 }
 
 async fn fixture() -> Fixture {
@@ -64,33 +68,17 @@ async fn fixture() -> Fixture {
         .connect()
         .await
         .expect("the client connects");
-    let friend = dc.add_user(fakedc::User {
+    let friend = fakedc::User {
         first_name: "Friend".into(),
         last_name: "Person".into(),
         username: Some("friend_user".into()),
         phone: Some(FRIEND_PHONE.into()),
         about: Some("Friendly".into()),
         ..fakedc::User::default()
-    });
-    introduce_user(&dc, &client, friend).await;
-    let accounts = AccountPool::new();
-    accounts.insert(1, client.clone());
+    };
     Fixture {
-        dc,
-        client,
-        dispatcher: Dispatcher::new(accounts),
-        friend,
+        bed: CommandBed::new(dc, client, friend).await,
         data,
-    }
-}
-
-impl CommandChecks for Fixture {
-    fn dispatcher(&self) -> &Dispatcher {
-        &self.dispatcher
-    }
-
-    fn fake_dc(&self) -> &fakedc::FakeDc {
-        &self.dc
     }
 }
 

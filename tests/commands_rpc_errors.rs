@@ -12,30 +12,15 @@ mod support;
 
 use grammers_tl_types::{self as tl, Identifiable};
 use serde_json::{Value, json};
-use support::commands::{CommandChecks, introduce_user};
+use support::commands::{CommandBed, CommandChecks};
 use tgcmd::Client;
+use tgcmd::commands::CommandError;
 use tgcmd::commands::bootstrap::PhoneContact;
 use tgcmd::commands::settings::{BlockList, PrivacyRule, PrivacySetting};
-use tgcmd::commands::{AccountPool, CommandError, Dispatcher};
 
 const FLOOD: &str = "FLOOD_WAIT_30";
 
-struct Fixture {
-    dc: fakedc::FakeDc,
-    client: Client,
-    dispatcher: Dispatcher,
-    friend: i64,
-}
-
-impl CommandChecks for Fixture {
-    fn dispatcher(&self) -> &Dispatcher {
-        &self.dispatcher
-    }
-
-    fn fake_dc(&self) -> &fakedc::FakeDc {
-        &self.dc
-    }
-}
+type Fixture = CommandBed;
 
 async fn fixture() -> Fixture {
     let dc = support::fake_dc().await;
@@ -46,21 +31,13 @@ async fn fixture() -> Fixture {
         .connect()
         .await
         .expect("the client connects");
-    let friend = dc.add_user(fakedc::User {
+    let friend = fakedc::User {
         first_name: "Friend".into(),
         username: Some("friend_user".into()),
         phone: Some("15557654321".into()),
         ..fakedc::User::default()
-    });
-    introduce_user(&dc, &client, friend).await;
-    let accounts = AccountPool::new();
-    accounts.insert(1, client.clone());
-    Fixture {
-        dc,
-        client,
-        dispatcher: Dispatcher::new(accounts),
-        friend,
-    }
+    };
+    CommandBed::new(dc, client, friend).await
 }
 
 fn id<F: Identifiable>() -> u32 {

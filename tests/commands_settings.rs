@@ -6,46 +6,21 @@
 mod support;
 
 use serde_json::json;
-use support::commands::{CommandChecks, introduce_user};
+use support::commands::{CommandBed, CommandChecks, introduce_user};
 use tgcmd::Client;
 use tgcmd::commands::settings::{BlockList, PrivacyRule, PrivacySetting, PrivacyValue};
-use tgcmd::commands::{AccountPool, Dispatcher};
 
-struct Fixture {
-    dc: fakedc::FakeDc,
-    client: Client,
-    dispatcher: Dispatcher,
-    /// Another user the account knows (its access hash is cached).
-    friend: i64,
-}
+type Fixture = CommandBed;
 
 async fn fixture() -> Fixture {
     let dc = support::fake_dc().await;
     let client = support::signed_in_client(&dc).await;
-    let friend = dc.add_user(fakedc::User {
+    let friend = fakedc::User {
         first_name: "Friend".into(),
         username: Some("friend_user".into()),
         ..fakedc::User::default()
-    });
-    introduce_user(&dc, &client, friend).await;
-    let accounts = AccountPool::new();
-    accounts.insert(1, client.clone());
-    Fixture {
-        dc,
-        client,
-        dispatcher: Dispatcher::new(accounts),
-        friend,
-    }
-}
-
-impl CommandChecks for Fixture {
-    fn dispatcher(&self) -> &Dispatcher {
-        &self.dispatcher
-    }
-
-    fn fake_dc(&self) -> &fakedc::FakeDc {
-        &self.dc
-    }
+    };
+    CommandBed::new(dc, client, friend).await
 }
 
 impl Fixture {

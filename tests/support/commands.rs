@@ -6,7 +6,7 @@
 use fakedc::FakeDc;
 use serde_json::Value;
 use tgcmd::Client;
-use tgcmd::commands::{CommandError, Dispatcher};
+use tgcmd::commands::{AccountPool, CommandError, Dispatcher};
 
 /// Makes `client` know `user_id` of the fake world (access hash cached), as
 /// if it had seen the user in an update.
@@ -20,6 +20,43 @@ pub async fn introduce_user(dc: &FakeDc, client: &Client, user_id: i64) {
         .remember_users(&[seen])
         .await
         .expect("the user is cached");
+}
+
+/// What the command tests share: a fake DC, one signed-in account behind a
+/// dispatcher as `userbot_id` 1, and another user that account knows.
+pub struct CommandBed {
+    pub dc: FakeDc,
+    pub client: Client,
+    pub dispatcher: Dispatcher,
+    /// Another user the account knows (its access hash is cached).
+    pub friend: i64,
+}
+
+impl CommandBed {
+    /// Puts `client` (connected to `dc`) behind a dispatcher as account 1,
+    /// and adds `friend` to the world and to what the client knows.
+    pub async fn new(dc: FakeDc, client: Client, friend: fakedc::User) -> Self {
+        let friend = dc.add_user(friend);
+        introduce_user(&dc, &client, friend).await;
+        let accounts = AccountPool::new();
+        accounts.insert(1, client.clone());
+        CommandBed {
+            dc,
+            client,
+            dispatcher: Dispatcher::new(accounts),
+            friend,
+        }
+    }
+}
+
+impl CommandChecks for CommandBed {
+    fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
+    }
+
+    fn fake_dc(&self) -> &FakeDc {
+        &self.dc
+    }
 }
 
 /// Checks of commands, run through a dispatcher (JSON) or the typed API,
