@@ -216,24 +216,7 @@ impl Bed {
             "application/octet-stream",
             "bench.bin",
         );
-        let document: tl::enums::Document = tl::types::Document {
-            id: file.id,
-            access_hash: file.access_hash,
-            file_reference: file.file_reference.clone(),
-            date: file.date,
-            mime_type: file.mime_type.clone(),
-            size: file.bytes.len() as i64,
-            thumbs: None,
-            video_thumbs: None,
-            dc_id: file.dc_id,
-            attributes: vec![
-                tl::types::DocumentAttributeFilename {
-                    file_name: file.name.clone(),
-                }
-                .into(),
-            ],
-        }
-        .into();
+        let document = file.to_document(Vec::new());
         let tgcmd = tgcmd::media::Document::from_tl(&document)
             .expect("a document")
             .location();

@@ -25,7 +25,7 @@ use grammers_support::{client_for, key_id, signed_in_client, signed_in_user};
 use raw::{Framing, RawConnection};
 use rpc::{
     assert_bad_request, assert_rpc_error, download_all, get_file, get_file_in_dc, id_of, md5_hex,
-    pattern, save_small_file, stored_document, stored_location, upload_media,
+    pattern, save_small_file, stored_location, upload_media,
 };
 
 async fn start() -> FakeDc {
@@ -203,7 +203,7 @@ async fn a_stock_client_follows_file_migrate_and_copies_its_authorization() {
         video: false,
         round: false,
         voice: false,
-        document: Some(stored_document(&on_dc2).into()),
+        document: Some(on_dc2.to_document(Vec::new())),
         alt_documents: None,
         video_cover: None,
         video_timestamp: None,

@@ -261,14 +261,15 @@ impl FakeDc {
         Some(bytes)
     }
 
+    /// `dc_id`, or the home DC for 0 (what the `add_*` methods default to).
+    pub(crate) fn dc_or_home(&self, dc_id: i32) -> i32 {
+        if dc_id == 0 { self.home_dc } else { dc_id }
+    }
+
     /// Adds a user (or a bot, with `bot` and `bot_token` set) and returns its id.
     pub fn add_user(&self, user: User) -> i64 {
         let user = User {
-            home_dc: if user.home_dc == 0 {
-                self.home_dc
-            } else {
-                user.home_dc
-            },
+            home_dc: self.dc_or_home(user.home_dc),
             ..user
         };
         self.world.lock().users.insert(user)

@@ -241,6 +241,9 @@ struct Uploader<A: TransferApi> {
     plan: UploadPlan,
     handle: UploadHandle,
     options: UploadOptions,
+    /// Whether the server may hold parts of this file (a part went out, or
+    /// the handle came from an earlier attempt).
+    sent_any: bool,
 }
 
 impl<A: TransferApi> Uploader<A> {
@@ -258,6 +261,7 @@ impl<A: TransferApi> Uploader<A> {
             api,
             dc_id,
             plan,
+            sent_any: !handle.confirmed.is_empty(),
             handle,
             options,
         }
@@ -277,8 +281,7 @@ impl<A: TransferApi> Uploader<A> {
         source: R,
         first: Bytes,
     ) -> Result<UploadedFile> {
-        let mut sent_any = !self.handle.confirmed.is_empty();
-        match self.send_parts(source, first, &mut sent_any).await {
+        match self.send_parts(source, first).await {
             Ok((input_file, size, md5)) => Ok(UploadedFile {
                 input_file,
                 size,
@@ -287,22 +290,22 @@ impl<A: TransferApi> Uploader<A> {
             }),
             // A source that does not match its announced size cannot be
             // resumed from: that stays a plain `InvalidInput`.
-            Err(cause) if sent_any && !cause.is_invalid_input() => Err(Error::UploadInterrupted {
-                handle: Box::new(self.handle),
-                cause: Box::new(cause),
-            }),
+            Err(cause) if self.sent_any && !cause.is_invalid_input() => {
+                Err(Error::UploadInterrupted {
+                    handle: Box::new(self.handle),
+                    cause: Box::new(cause),
+                })
+            }
             Err(cause) => Err(cause),
         }
     }
 
     /// Sends every part not yet confirmed and builds the `InputFile`;
     /// returns it with the content's size and (small files) hex MD5.
-    /// `sent_any` is set once a part has gone out.
     async fn send_parts<R: AsyncRead + Unpin + Send>(
         &mut self,
         mut source: R,
         first: Bytes,
-        sent_any: &mut bool,
     ) -> Result<(tl::enums::InputFile, u64, Option<String>)> {
         let part_size = self.plan.part_size() as usize;
         let big = self.plan.is_big();
@@ -374,7 +377,7 @@ impl<A: TransferApi> Uploader<A> {
                 let api = Arc::clone(&self.api);
                 let (dc_id, file_id, len) = (self.dc_id, self.handle.file_id, bytes.len() as u64);
                 let lane = index as usize % lanes;
-                *sent_any = true;
+                self.sent_any = true;
                 tasks.spawn(async move {
                     save_part(api.as_ref(), dc_id, lane, file_id, index, total, bytes).await?;
                     Ok(PartDone { index, len })

@@ -234,27 +234,6 @@ pub fn stored_location(file: &StoredFile) -> tl::enums::InputFileLocation {
     }
 }
 
-/// The `document` constructor a client would have received for a stored file.
-pub fn stored_document(file: &StoredFile) -> tl::types::Document {
-    tl::types::Document {
-        id: file.id,
-        access_hash: file.access_hash,
-        file_reference: file.file_reference.clone(),
-        date: file.date,
-        mime_type: file.mime_type.clone(),
-        size: file.bytes.len() as i64,
-        thumbs: None,
-        video_thumbs: None,
-        dc_id: file.dc_id,
-        attributes: vec![
-            tl::types::DocumentAttributeFilename {
-                file_name: file.name.clone(),
-            }
-            .into(),
-        ],
-    }
-}
-
 /// `upload.getFile` in the session's home DC, returning the bytes.
 pub async fn get_file(
     client: &Client,

@@ -15,23 +15,6 @@ const MAX_ABOUT_LEN: usize = 255;
 /// `channels_limit_default`: channels and supergroups one account may be in.
 const MAX_CHANNELS_JOINED: usize = 500;
 
-fn empty_notify_settings() -> tl::enums::PeerNotifySettings {
-    tl::types::PeerNotifySettings {
-        show_previews: None,
-        silent: None,
-        mute_until: None,
-        ios_sound: None,
-        android_sound: None,
-        other_sound: None,
-        stories_muted: None,
-        stories_hide_sender: None,
-        stories_ios_sound: None,
-        stories_android_sound: None,
-        stories_other_sound: None,
-    }
-    .into()
-}
-
 fn photo_of(state: &WorldState, photo_id: Option<i64>) -> Option<tl::enums::Photo> {
     photo_id.and_then(|id| state.files.get(id)).map(photo_tl)
 }
@@ -97,7 +80,7 @@ fn full_chat(
         }
         .into(),
         chat_photo: photo_of(state, group.photo_id),
-        notify_settings: empty_notify_settings(),
+        notify_settings: super::empty_notify_settings(),
         exported_invite: None,
         bot_info: None,
         pinned_msg_id: None,
@@ -164,7 +147,7 @@ fn full_channel(
         unread_count: 0,
         chat_photo: photo_of(state, channel.photo_id)
             .unwrap_or_else(|| tl::types::PhotoEmpty { id: 0 }.into()),
-        notify_settings: empty_notify_settings(),
+        notify_settings: super::empty_notify_settings(),
         exported_invite: None,
         bot_info: Vec::new(),
         migrated_from_chat_id: None,
@@ -296,11 +279,7 @@ impl crate::FakeDc {
     /// the next free one, a `dc_id` of 0 the home DC, a `date` of 0 now.
     pub fn add_channel(&self, channel: Channel) -> i64 {
         let channel = Channel {
-            dc_id: if channel.dc_id == 0 {
-                self.home_dc
-            } else {
-                channel.dc_id
-            },
+            dc_id: self.dc_or_home(channel.dc_id),
             date: if channel.date == 0 {
                 unix_now()
             } else {
@@ -315,11 +294,7 @@ impl crate::FakeDc {
     /// [`FakeDc::add_channel`](crate::FakeDc::add_channel).
     pub fn add_basic_group(&self, group: BasicGroup) -> i64 {
         let group = BasicGroup {
-            dc_id: if group.dc_id == 0 {
-                self.home_dc
-            } else {
-                group.dc_id
-            },
+            dc_id: self.dc_or_home(group.dc_id),
             date: if group.date == 0 {
                 unix_now()
             } else {

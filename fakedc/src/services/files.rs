@@ -163,37 +163,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The `document` constructor of a stored file.
-pub(super) fn document_tl(
-    file: &StoredFile,
-    mut attributes: Vec<tl::enums::DocumentAttribute>,
-) -> tl::enums::Document {
-    let has_name = attributes
-        .iter()
-        .any(|a| matches!(a, tl::enums::DocumentAttribute::Filename(_)));
-    if !has_name && !file.name.is_empty() {
-        attributes.push(
-            tl::types::DocumentAttributeFilename {
-                file_name: file.name.clone(),
-            }
-            .into(),
-        );
-    }
-    tl::types::Document {
-        id: file.id,
-        access_hash: file.access_hash,
-        file_reference: file.file_reference.clone(),
-        date: file.date,
-        mime_type: file.mime_type.clone(),
-        size: file.bytes.len() as i64,
-        thumbs: None,
-        video_thumbs: None,
-        dc_id: file.dc_id,
-        attributes,
-    }
-    .into()
-}
-
 /// The size type under which a photo's only rendition is served. The fake DC
 /// does not decode images, so there are no thumbnails: the one size is the
 /// file as uploaded.

@@ -3,7 +3,7 @@
 
 use grammers_tl_types as tl;
 
-use super::files::{self, document_tl, photo_tl};
+use super::files::{self, photo_tl};
 use crate::proto::unix_now;
 use crate::rpc::{CallContext, Router, RpcError};
 use crate::world::{FileKind, StoredFile, WorldState};
@@ -136,7 +136,7 @@ fn media_from_input(
                 d.mime_type.clone()
             };
             let file = files::store(ctx, state, FileKind::Document, finalised, mime);
-            Ok(document_media(document_tl(&file, d.attributes.clone())))
+            Ok(document_media(file.to_document(d.attributes.clone())))
         }
         M::UploadedPhoto(p) => {
             let finalised = files::finalise(ctx, state, &p.file)?;
@@ -152,7 +152,7 @@ fn media_from_input(
                     input.access_hash,
                     &input.file_reference,
                 )?;
-                Ok(document_media(document_tl(file, Vec::new())))
+                Ok(document_media(file.to_document(Vec::new())))
             }
             tl::enums::InputDocument::Empty => Err(RpcError::bad_request("MEDIA_INVALID")),
         },

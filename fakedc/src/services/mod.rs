@@ -15,6 +15,8 @@ mod users;
 pub use auth::LoginCodes;
 pub use contacts::ContactImports;
 
+use grammers_tl_types as tl;
+
 use crate::rpc::Router;
 
 /// A router with every service of the fake DC registered.
@@ -31,4 +33,23 @@ pub fn router() -> Router {
     contacts::register(&mut router);
     chats::register(&mut router);
     router
+}
+
+/// Notification settings with nothing set (the defaults apply), as full
+/// user and chat infos carry them.
+pub(crate) fn empty_notify_settings() -> tl::enums::PeerNotifySettings {
+    tl::types::PeerNotifySettings {
+        show_previews: None,
+        silent: None,
+        mute_until: None,
+        ios_sound: None,
+        android_sound: None,
+        other_sound: None,
+        stories_muted: None,
+        stories_hide_sender: None,
+        stories_ios_sound: None,
+        stories_android_sound: None,
+        stories_other_sound: None,
+    }
+    .into()
 }

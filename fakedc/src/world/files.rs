@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
 
 use bytes::{Bytes, BytesMut};
+use grammers_tl_types as tl;
 use sha2::{Digest, Sha256};
 
 /// "The size limit (512 KB) for the content of the file part."
@@ -202,6 +203,38 @@ impl ReferenceError {
 }
 
 impl StoredFile {
+    /// The `document` constructor a client receives for this file, with
+    /// `attributes` plus the file name when they carry none.
+    pub fn to_document(
+        &self,
+        mut attributes: Vec<tl::enums::DocumentAttribute>,
+    ) -> tl::enums::Document {
+        let has_name = attributes
+            .iter()
+            .any(|a| matches!(a, tl::enums::DocumentAttribute::Filename(_)));
+        if !has_name && !self.name.is_empty() {
+            attributes.push(
+                tl::types::DocumentAttributeFilename {
+                    file_name: self.name.clone(),
+                }
+                .into(),
+            );
+        }
+        tl::types::Document {
+            id: self.id,
+            access_hash: self.access_hash,
+            file_reference: self.file_reference.clone(),
+            date: self.date,
+            mime_type: self.mime_type.clone(),
+            size: self.bytes.len() as i64,
+            thumbs: None,
+            video_thumbs: None,
+            dc_id: self.dc_id,
+            attributes,
+        }
+        .into()
+    }
+
     /// Checks the reference a client presented.
     pub fn check_reference(&self, presented: &[u8]) -> Result<(), ReferenceError> {
         if presented.is_empty() {
