@@ -115,10 +115,10 @@ impl Client {
     /// The `InputUser` for `user_id`: `inputUserSelf` for the account
     /// itself, otherwise with the access hash the session remembers. For a
     /// user the session never saw, Telegram is asked once; if it does not
-    /// know the user either, the error is `user not found`.
+    /// know the user either, the error is `User not found` (TDLib's words).
     pub async fn input_user(&self, user_id: i64) -> Result<tl::enums::InputUser> {
         if user_id <= 0 {
-            return Err(Error::invalid_input("user not found"));
+            return Err(Error::invalid_input("User not found"));
         }
         if user_id == self.self_id().await? {
             return Ok(tl::enums::InputUser::UserSelf);
@@ -149,7 +149,7 @@ impl Client {
                 .into());
             }
         }
-        Err(Error::invalid_input("user not found"))
+        Err(Error::invalid_input("User not found"))
     }
 
     /// The `InputPeer` of a user (see [`Client::input_user`]).
@@ -161,7 +161,7 @@ impl Client {
                 access_hash: u.access_hash,
             }
             .into(),
-            _ => return Err(Error::invalid_input("user not found")),
+            _ => return Err(Error::invalid_input("User not found")),
         })
     }
 
@@ -173,7 +173,7 @@ impl Client {
                 access_hash,
             }
             .into()),
-            None => Err(Error::invalid_input("chat not found")),
+            None => Err(Error::invalid_input("Chat not found")),
         }
     }
 }

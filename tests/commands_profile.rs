@@ -12,8 +12,10 @@ use grammers_tl_types as tl;
 use grammers_tl_types::Identifiable;
 use serde_json::{Value, json};
 use support::commands::{CommandBed, CommandChecks};
-use tgcmd::commands::bootstrap::PhoneContact;
-use tgcmd::commands::profile::{ChatFullInfo, DATABASE_UNAVAILABLE, UNEXPECTED_REFRESH_ERROR};
+use tgcmd::commands::bootstrap::{CreateSupergroupChat, PhoneContact};
+use tgcmd::commands::profile::{
+    ChatFullInfo, DATABASE_UNAVAILABLE, SetBio, SetName, UNEXPECTED_REFRESH_ERROR,
+};
 use tgcmd::commands::profile_store::ProfileStore;
 use tgcmd::commands::td::ChatType;
 use tgcmd::commands::{AccountPool, Dispatcher};
@@ -334,7 +336,7 @@ async fn get_user_answers_user_and_full_info() {
     ] {
         f.invalid(request, message).await;
     }
-    f.invalid_typed(f.client.get_user(0), "user not found")
+    f.invalid_typed(f.client.get_user(0), "User not found")
         .await;
 
     // A user the session never met, whose access hash Telegram will not
@@ -346,7 +348,7 @@ async fn get_user_answers_user_and_full_info() {
     assert_eq!(
         f.error(json!({"action": "get_user", "userbot_id": 1, "user_id": stranger}))
             .await,
-        "user not found"
+        "User not found"
     );
     f.flood::<tl::functions::users::GetFullUser>();
     let err = f.client.get_user(f.friend).await.expect_err("flood");
@@ -392,11 +394,24 @@ async fn set_name_updates_the_profile() {
     f.invalid_typed(f.client.set_name("", Some("X")), "first_name is required")
         .await;
 
-    assert_eq!(
-        f.error(json!({"action": "set_name", "userbot_id": 1, "first_name": "x".repeat(65)}))
-            .await,
-        "FIRSTNAME_INVALID"
-    );
+    // TDLib cleans names and cuts them to 64 characters; so does set_name.
+    let result = f
+        .ok(json!({"action": "set_name", "userbot_id": 1,
+                   "first_name": format!("  Ihor \n\n {}", "x".repeat(80)),
+                   "last_name": "Pe\u{00A0}\u{00A0}trenko"}))
+        .await;
+    // As in TDLib, the cut comes before blanks collapse: "Ihor \n\n " is 8
+    // of the 64 characters kept.
+    let expected_first = format!("Ihor {}", "x".repeat(56));
+    assert_eq!(result["first_name"], expected_first.as_str());
+    assert_eq!(result["last_name"], "Pe trenko");
+    assert_eq!(f.me().first_name, expected_first);
+    // The strict variant refuses instead, with nothing sent.
+    f.invalid_typed(
+        async { f.client.run(SetName::strict(&"x".repeat(65), None)?).await },
+        "first_name must be at most 64 characters",
+    )
+    .await;
     f.flood::<tl::functions::account::UpdateProfile>();
     let err = f.client.set_name("Ihor", None).await.expect_err("flood");
     assert_eq!(err.message(), "FLOOD_WAIT_30");
@@ -421,11 +436,29 @@ async fn set_bio_both_ways() {
         "bio is required",
     )
     .await;
-    assert_eq!(
-        f.error(json!({"action": "set_bio", "userbot_id": 1, "bio": "x".repeat(71)}))
-            .await,
-        "ABOUT_TOO_LONG"
+    // Cut to the account's limit (70 without Premium), as TDLib does.
+    f.ok(json!({"action": "set_bio", "userbot_id": 1, "bio": "x".repeat(71)}))
+        .await;
+    assert_eq!(f.me().about.as_deref(), Some("x".repeat(70).as_str()));
+    // The strict variant refuses what would be cut: above the Premium limit
+    // with nothing sent, above the account's own limit after reading it.
+    let strict = SetBio::strict(&"x".repeat(141)).expect_err("too long for anyone");
+    assert_eq!(strict.message(), "bio must be at most 140 characters");
+    let update = tl::functions::account::UpdateProfile::CONSTRUCTOR_ID;
+    let config = tl::functions::help::GetAppConfig::CONSTRUCTOR_ID;
+    let (updates, configs) = (
+        f.dc.world().call_count(update),
+        f.dc.world().call_count(config),
     );
+    let request = SetBio::strict(&"x".repeat(71)).expect("fits Premium");
+    let error = f.client.run(request).await.expect_err("not Premium");
+    assert_eq!(error.message(), "bio must be at most 70 characters");
+    assert_eq!(f.dc.world().call_count(update), updates, "nothing was set");
+    assert!(
+        f.dc.world().call_count(config) > configs,
+        "the limit was read"
+    );
+    assert_eq!(f.me().about.as_deref(), Some("x".repeat(70).as_str()));
 }
 
 // ---------------------------------------------------------------------------
@@ -463,23 +496,14 @@ async fn set_username_rules_and_outcomes() {
 
     let cases = [
         (json!(null), "username is required"),
-        (json!("abcd"), "username must be 5-32 characters"),
-        (json!("a".repeat(33)), "username must be 5-32 characters"),
-        (json!("1abcde"), "username must start with a letter"),
-        (json!("_abcde"), "username must start with a letter"),
-        (
-            json!("ab-cde"),
-            "username may contain only letters, digits and underscores",
-        ),
-        (
-            json!("abcdé"),
-            "username may contain only letters, digits and underscores",
-        ),
-        (json!("abcde_"), "username must not end with an underscore"),
-        (
-            json!("ab__cde"),
-            "username must not contain consecutive underscores",
-        ),
+        (json!("abcd"), "Username is invalid"),
+        (json!("a".repeat(33)), "Username is invalid"),
+        (json!("1abcde"), "Username is invalid"),
+        (json!("_abcde"), "Username is invalid"),
+        (json!("ab-cde"), "Username is invalid"),
+        (json!("abcdé"), "Username is invalid"),
+        (json!("abcde_"), "Username is invalid"),
+        (json!("ab__cde"), "Username is invalid"),
     ];
     f.invalid(
         json!({"action": "set_username", "userbot_id": 1}),
@@ -493,11 +517,8 @@ async fn set_username_rules_and_outcomes() {
         )
         .await;
     }
-    f.invalid_typed(
-        f.client.set_username("ab"),
-        "username must be 5-32 characters",
-    )
-    .await;
+    f.invalid_typed(f.client.set_username("ab"), "Username is invalid")
+        .await;
 
     // Taken by another user (case-insensitively), or by a channel.
     assert_eq!(
@@ -775,7 +796,7 @@ async fn get_chat_profile_by_kind() {
         (
             // A channel the session never met: no access hash to send.
             json!({"action": "get_chat_profile", "userbot_id": 1, "chat_id": -1_000_000_000_000i64 - 777}),
-            "chat not found",
+            "Chat not found",
         ),
     ] {
         f.invalid(request, message).await;
@@ -927,13 +948,14 @@ async fn create_private_chat_resolves_or_forces() {
         .await
         .expect("force");
     assert_eq!(known.title, "Friend Person");
-    let unknown = f
-        .ok(json!({"action": "create_private_chat", "userbot_id": 1,
-                   "user_id": "987654321", "force": true}))
-        .await;
-    assert_eq!(unknown["id"], 987654321);
-    assert_eq!(unknown["title"], "");
     assert_eq!(f.dc.world().total_calls(), before, "force sends nothing");
+    // A user the client never met: TDLib's `Chat info not found`.
+    f.invalid(
+        json!({"action": "create_private_chat", "userbot_id": 1,
+               "user_id": "987654321", "force": true}),
+        "Chat info not found",
+    )
+    .await;
 
     // Without force, a user Telegram does not know is refused.
     let err = f
@@ -941,7 +963,7 @@ async fn create_private_chat_resolves_or_forces() {
         .create_private_chat(987654321, false)
         .await
         .expect_err("unknown");
-    assert_eq!(err.message(), "user not found");
+    assert_eq!(err.message(), "User not found");
 
     for (request, message) in [
         (
@@ -958,12 +980,12 @@ async fn create_private_chat_resolves_or_forces() {
         ),
         (
             json!({"action": "create_private_chat", "userbot_id": 1, "user_id": -5, "force": true}),
-            "user not found",
+            "User not found",
         ),
     ] {
         f.invalid(request, message).await;
     }
-    f.invalid_typed(f.client.create_private_chat(0, true), "user not found")
+    f.invalid_typed(f.client.create_private_chat(0, true), "User not found")
         .await;
 
     f.flood::<tl::functions::users::GetUsers>();
@@ -1048,14 +1070,6 @@ async fn create_supergroup_chat_makes_groups_and_channels() {
             "title is required",
         ),
         (
-            json!({"action": "create_supergroup_chat", "userbot_id": 1, "title": title_129}),
-            "title must be at most 128 characters",
-        ),
-        (
-            json!({"action": "create_supergroup_chat", "userbot_id": 1, "title": "T", "description": about_256}),
-            "description must be at most 255 characters",
-        ),
-        (
             json!({"action": "create_supergroup_chat", "userbot_id": 1, "title": "T", "description": 7}),
             "description must be a string",
         ),
@@ -1067,6 +1081,42 @@ async fn create_supergroup_chat_makes_groups_and_channels() {
         "title is required",
     )
     .await;
+    // TDLib cuts an overlong title to 128 characters and the description
+    // to 255; the strict variant refuses them with nothing sent.
+    let cut = f
+        .ok(json!({"action": "create_supergroup_chat", "userbot_id": 1,
+                   "title": title_129, "description": about_256}))
+        .await;
+    assert_eq!(cut["title"], "t".repeat(128).as_str());
+    let cut_id = cut["type"]["supergroup_id"]
+        .as_i64()
+        .expect("supergroup id");
+    let about =
+        f.dc.world()
+            .lock()
+            .chats
+            .channel(cut_id)
+            .expect("created")
+            .about
+            .clone();
+    assert_eq!(about, "a".repeat(255));
+    for (title, description, message) in [
+        (
+            "t".repeat(129),
+            String::new(),
+            "title must be at most 128 characters",
+        ),
+        (
+            "T".to_string(),
+            "a".repeat(256),
+            "description must be at most 255 characters",
+        ),
+    ] {
+        let error =
+            CreateSupergroupChat::strict(&title, false, &description).expect_err("too long");
+        assert_eq!(error.message(), message);
+        assert!(error.is_invalid());
+    }
     // 128 characters is fine.
     f.client
         .create_supergroup_chat(&"t".repeat(128), false, Some(&"a".repeat(255)))

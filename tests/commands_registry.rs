@@ -67,76 +67,152 @@ fn parse_spec(text: &str) -> Vec<String> {
     commands
 }
 
-#[test]
-fn every_spec_command_is_registered() {
+/// The spec's commands by file: parsed from `shared/spec` beside the
+/// repository, or the snapshot above when it is not there.
+fn spec_commands() -> Vec<(String, Vec<String>)> {
     let spec_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec");
+    SPEC_COMMANDS
+        .iter()
+        .map(|(file, fallback)| {
+            let commands = match std::fs::read_to_string(spec_dir.join(file)) {
+                Ok(text) => {
+                    let parsed = parse_spec(&text);
+                    assert!(!parsed.is_empty(), "{file} lists no commands");
+                    parsed
+                }
+                Err(_) => fallback.iter().map(|s| s.to_string()).collect(),
+            };
+            (file.to_string(), commands)
+        })
+        .collect()
+}
+
+#[test]
+fn the_registry_and_the_spec_list_the_same_commands() {
     let registry = Registry::new();
-    let actions = registry.actions();
+    let spec = spec_commands();
     let mut missing = Vec::new();
-    for (file, fallback) in SPEC_COMMANDS {
-        let commands = match std::fs::read_to_string(spec_dir.join(file)) {
-            Ok(text) => {
-                let parsed = parse_spec(&text);
-                assert!(!parsed.is_empty(), "{file} lists no commands");
-                parsed
-            }
-            Err(_) => fallback.iter().map(|s| s.to_string()).collect(),
-        };
+    for (file, commands) in &spec {
         for command in commands {
-            if !actions.contains(&command.as_str()) {
-                missing.push(format!("{command} ({file})"));
+            match registry.get(command) {
+                None => missing.push(format!("{command} ({file})")),
+                Some(info) => {
+                    assert_eq!(
+                        &info.spec.file, file,
+                        "{command}: its SpecRef names another file"
+                    );
+                    assert_eq!(info.spec.section, format!("Command: {command}"));
+                }
             }
         }
     }
-    assert!(missing.is_empty(), "not registered: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "in the spec, not registered: {missing:?}"
+    );
+    let unspecified: Vec<_> = registry
+        .actions()
+        .into_iter()
+        .filter(|action| {
+            !spec
+                .iter()
+                .any(|(_, commands)| commands.iter().any(|c| c == action))
+        })
+        .collect();
+    assert!(
+        unspecified.is_empty(),
+        "registered, not in the spec: {unspecified:?}"
+    );
+}
+
+/// Every command's sample is valid, uses only fields of its JSON form, and
+/// the metadata is filled in.
+#[test]
+fn every_command_describes_itself() {
+    for info in Registry::new().commands() {
+        let sample = (info.sample)();
+        let fields = sample.as_object().expect("samples are objects");
+        for field in fields.keys() {
+            assert!(
+                info.fields.contains(&field.as_str()),
+                "{}: sample field {field}",
+                info.action
+            );
+        }
+        let sample = with_ids(sample, 1_000_000_002);
+        assert!(
+            info.validate_json(sample.clone()).is_ok(),
+            "{}: its sample {sample} is invalid",
+            info.action
+        );
+        assert!(!info.first_method.name.is_empty(), "{}", info.action);
+        assert_ne!(info.first_method.constructor_id, 0, "{}", info.action);
+    }
+}
+
+/// `$FRIEND` in a sample replaced with `friend`.
+fn with_ids(sample: Value, friend: i64) -> Value {
+    let text = sample
+        .to_string()
+        .replace("\"$FRIEND\"", &friend.to_string());
+    serde_json::from_str(&text).expect("still JSON")
+}
+
+/// Validation is pure: thousands of generated requests per command, no
+/// server. It never panics, and what it refuses is a validation error
+/// (nothing would be sent) with a message.
+#[test]
+fn validation_is_pure_and_total() {
+    let registry = Registry::new();
+    let known_ids = vec![1_000_000_002, 1_000_000_001, 0, -1];
+    let mut runner = TestRunner::new(Config {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(2000),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let strategy = (
+        prop::sample::select(registry.actions()),
+        input(registry.actions(), known_ids),
+    );
+    let result = runner.run(&strategy, |(action, input)| {
+        let Input::Json(mut payload) = input else {
+            return Ok(());
+        };
+        if let Value::Object(object) = &mut payload {
+            object.remove("action");
+            object.remove("userbot_id");
+        }
+        let info = registry.get(action).expect("registered");
+        if let Err(error) = info.validate_json(payload.clone()) {
+            prop_assert!(error.is_invalid(), "{action} {payload}: {error:?}");
+            prop_assert!(!error.message().is_empty());
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
 }
 
 // ---------------------------------------------------------------------------
 // Random JSON through the dispatcher
 
-/// Every request field any command reads, so random requests often hit a
-/// real field with a wrong (or right) type.
-const FIELDS: &[&str] = &[
-    "user_id",
-    "chat_id",
-    "query",
-    "title",
-    "description",
-    "is_channel",
-    "phone",
-    "first_name",
-    "last_name",
-    "full_name",
-    "vcard",
-    "contact_user_id",
-    "username",
-    "bio",
-    "day",
-    "month",
-    "year",
-    "birthdate",
-    "clear",
-    "birthdate_provided",
-    "force",
-    "session_id",
-    "can_accept_calls",
-    "can_accept_secret_chats",
-    "is_blocked",
-    "block_list",
-    "offset",
-    "limit",
-    "setting",
-    "settings",
-    "mode",
-    "rules",
-    "allow_user_ids",
-    "restrict_user_ids",
-    "allow_chat_ids",
-    "restrict_chat_ids",
-    "allow_premium_users",
-    "allow_new_chats_from_unknown_users",
-    "@type",
-];
+/// Every request field any command reads (from the registry), so random
+/// requests often hit a real field with a wrong (or right) type.
+fn all_fields() -> Vec<&'static str> {
+    let mut fields: Vec<&'static str> = Registry::new()
+        .commands()
+        .iter()
+        .flat_map(|info| info.fields.iter().copied())
+        .chain(["@type"])
+        .collect();
+    fields.sort_unstable();
+    fields.dedup();
+    fields
+}
 
 fn leaf() -> impl Strategy<Value = Value> {
     prop_oneof![
@@ -190,51 +266,13 @@ enum Input {
     Line(String),
 }
 
-/// The fields each command reads; random requests for a command mostly use
-/// these, so they get past "is required" and reach Telegram's rules too.
-fn fields_of(action: &str) -> &'static [&'static str] {
-    match action {
-        "get_user" | "unblock_user" => &["user_id"],
-        "set_name" => &["first_name", "last_name", "full_name"],
-        "set_bio" => &["bio"],
-        "set_username" => &["username"],
-        "set_birthdate" => &[
-            "day",
-            "month",
-            "year",
-            "birthdate",
-            "clear",
-            "birthdate_provided",
-        ],
-        "get_chat_profile" => &["chat_id"],
-        "search_user" => &["query"],
-        "create_private_chat" => &["user_id", "force"],
-        "create_supergroup_chat" => &["title", "is_channel", "description"],
-        "import_contacts" => &[
-            "phone",
-            "first_name",
-            "last_name",
-            "vcard",
-            "contact_user_id",
-        ],
-        "terminate_session" => &["session_id"],
-        "set_session_settings" => &["session_id", "can_accept_calls", "can_accept_secret_chats"],
-        "block_user" => &["user_id", "is_blocked", "block_list"],
-        "get_blocked_users" => &["block_list", "offset", "limit"],
-        "get_privacy_setting" => &["setting"],
-        "get_privacy_settings" => &["settings"],
-        "set_privacy_setting" => &[
-            "setting",
-            "mode",
-            "allow_user_ids",
-            "restrict_user_ids",
-            "allow_chat_ids",
-            "restrict_chat_ids",
-            "allow_premium_users",
-            "rules",
-            "allow_new_chats_from_unknown_users",
-        ],
-        _ => FIELDS,
+/// The fields `action` reads (from the registry); random requests for a
+/// command mostly use these, so they get past "is required" and reach
+/// Telegram's rules too.
+fn fields_of(action: &str) -> Vec<&'static str> {
+    match Registry::new().get(action) {
+        Some(info) => info.fields.to_vec(),
+        None => all_fields(),
     }
 }
 
@@ -310,7 +348,7 @@ fn input(actions: Vec<&'static str>, known_ids: Vec<i64>) -> impl Strategy<Value
         userbot_id,
         prop::collection::vec(
             prop_oneof![
-                1 => prop::sample::select(FIELDS).prop_map(String::from),
+                1 => prop::sample::select(all_fields()).prop_map(String::from),
                 1 => "[a-z_]{1,10}",
             ],
             0..2,

@@ -33,7 +33,113 @@ const VOLATILE: &[&str] = &[
 
 /// Request lines whose event is meant to differ from the recording:
 /// (request template, why, the event expected now).
-const DELIBERATE_CHANGES: &[(&str, &str, &str)] = &[];
+const DELIBERATE_CHANGES: &[(&str, &str, &str)] = &[
+    (
+        r#"{"action": "get_user", "userbot_id": 1, "user_id": 424242}"#,
+        "TDLib's wording: `User not found`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"get_user_error","error":"User not found"}}"#,
+    ),
+    (
+        r#"{"action": "get_chat_profile", "userbot_id": 1, "chat_id": "-100$CHANNEL"}"#,
+        "TDLib's wording: `Chat not found`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"get_chat_profile_error","error":"Chat not found"}}"#,
+    ),
+    (
+        r#"{"action": "get_chat_profile", "userbot_id": 1, "chat_id": -1000000000777}"#,
+        "TDLib's wording: `Chat not found`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"get_chat_profile_error","error":"Chat not found"}}"#,
+    ),
+    (
+        r#"{"action": "create_private_chat", "userbot_id": 1, "user_id": 424242}"#,
+        "TDLib's wording: `User not found`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"create_private_chat_error","error":"User not found"}}"#,
+    ),
+    (
+        r#"{"action": "block_user", "userbot_id": 1, "user_id": 424242}"#,
+        "TDLib's wording: `User not found`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"block_user_error","error":"User not found"}}"#,
+    ),
+    (
+        r#"{"action": "unblock_user", "userbot_id": 1, "user_id": 424242}"#,
+        "TDLib's wording: `User not found`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"unblock_user_error","error":"User not found"}}"#,
+    ),
+    (
+        r#"{"action": "get_user", "userbot_id": 1, "user_id": -5}"#,
+        "TDLib's wording: `User not found`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"get_user_error","error":"User not found"}}"#,
+    ),
+    (
+        r#"{"action": "get_user", "userbot_id": 1, "user_id": 0}"#,
+        "TDLib's wording: `User not found`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"get_user_error","error":"User not found"}}"#,
+    ),
+    (
+        r#"{"action": "set_username", "userbot_id": 1, "username": "abc"}"#,
+        "TDLib's wording: every broken username rule is `Username is invalid`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"set_username_error","error":"Username is invalid"}}"#,
+    ),
+    (
+        r#"{"action": "set_username", "userbot_id": 1, "username": "1abcdef"}"#,
+        "TDLib's wording: every broken username rule is `Username is invalid`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"set_username_error","error":"Username is invalid"}}"#,
+    ),
+    (
+        r#"{"action": "set_username", "userbot_id": 1, "username": "abc-def"}"#,
+        "TDLib's wording: every broken username rule is `Username is invalid`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"set_username_error","error":"Username is invalid"}}"#,
+    ),
+    (
+        r#"{"action": "set_username", "userbot_id": 1, "username": "abcdef_"}"#,
+        "TDLib's wording: every broken username rule is `Username is invalid`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"set_username_error","error":"Username is invalid"}}"#,
+    ),
+    (
+        r#"{"action": "set_username", "userbot_id": 1, "username": "abc__def"}"#,
+        "TDLib's wording: every broken username rule is `Username is invalid`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"set_username_error","error":"Username is invalid"}}"#,
+    ),
+    (
+        r#"{"action": "search_user", "userbot_id": 1, "query": "@@friend_user"}"#,
+        "TDLib drops one leading `@`, not every `@`; `@friend_user` is then not a valid username",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"search_user_error","error":"USERNAME_INVALID"}}"#,
+    ),
+    (
+        r#"{"action": "create_private_chat", "userbot_id": 1, "user_id": -5, "force": true}"#,
+        "TDLib's wording: `User not found`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"create_private_chat_error","error":"User not found"}}"#,
+    ),
+    (
+        r#"{"action": "create_private_chat", "userbot_id": 1, "user_id": 424242, "force": true}"#,
+        "TDLib fails `force` for a user it never met with `Chat info not found`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"create_private_chat_error","error":"Chat info not found"}}"#,
+    ),
+    (
+        r#"{"action": "create_supergroup_chat", "userbot_id": 1, "title": "$TITLE129"}"#,
+        "TDLib cleans the title and cuts it to 128 characters instead of failing (hardening)",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"create_supergroup_chat","result":{"@type":"chat","has_protected_content":false,"id":-1001800000004,"message_auto_delete_time":0,"permissions":{"@type":"chatPermissions","can_add_link_previews":true,"can_change_info":false,"can_create_topics":false,"can_invite_users":true,"can_pin_messages":false,"can_send_audios":true,"can_send_basic_messages":true,"can_send_documents":true,"can_send_other_messages":true,"can_send_photos":true,"can_send_polls":true,"can_send_video_notes":true,"can_send_videos":true,"can_send_voice_notes":true},"photo":null,"title":"tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt","type":{"@type":"chatTypeSupergroup","is_channel":false,"supergroup_id":1800000004}}}}"#,
+    ),
+    (
+        r#"{"action": "create_supergroup_chat", "userbot_id": 1, "title": "T", "description": "$ABOUT256"}"#,
+        "TDLib cuts the description to 255 characters instead of failing (hardening)",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"create_supergroup_chat","result":{"@type":"chat","has_protected_content":false,"id":-1001800000005,"message_auto_delete_time":0,"permissions":{"@type":"chatPermissions","can_add_link_previews":true,"can_change_info":false,"can_create_topics":false,"can_invite_users":true,"can_pin_messages":false,"can_send_audios":true,"can_send_basic_messages":true,"can_send_documents":true,"can_send_other_messages":true,"can_send_photos":true,"can_send_polls":true,"can_send_video_notes":true,"can_send_videos":true,"can_send_voice_notes":true},"photo":null,"title":"T","type":{"@type":"chatTypeSupergroup","is_channel":false,"supergroup_id":1800000005}}}}"#,
+    ),
+    (
+        r#"{"action": "block_user", "userbot_id": 1, "user_id": $SELF}"#,
+        "TDLib's wording: `Can't block self`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"block_user_error","error":"Can't block self"}}"#,
+    ),
+    (
+        r#"{"action": "get_blocked_users", "userbot_id": 1, "offset": -1}"#,
+        "TDLib's wording: `Parameter offset must be non-negative`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"get_blocked_users_error","error":"Parameter offset must be non-negative"}}"#,
+    ),
+    (
+        r#"{"action": "get_blocked_users", "userbot_id": 1, "limit": 0}"#,
+        "TDLib's wording: `Parameter limit must be positive`",
+        r#"{"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"get_blocked_users_error","error":"Parameter limit must be positive"}}"#,
+    ),
+];
 
 /// The requests, in order. `$FRIEND`, `$GROUP`, `$CHANNEL` and `$SELF` are
 /// replaced with the ids of the fixture's world.
@@ -355,6 +461,14 @@ async fn dispatcher_events_match_the_recording() {
                 "request {template}\n  recorded {expected}\n  now      {now}"
             ));
         }
+    }
+    // Every listed change names a replayed request and really changes it.
+    for (template, why, event) in DELIBERATE_CHANGES {
+        let index = REQUESTS
+            .iter()
+            .position(|request| request == template)
+            .unwrap_or_else(|| panic!("a listed change names no request: {template}"));
+        assert_ne!(recorded[index], *event, "not a change ({why}): {template}");
     }
     assert!(
         differences.is_empty(),

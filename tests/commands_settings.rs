@@ -213,12 +213,12 @@ async fn block_and_unblock() {
     assert_eq!(me, f.dc.user_id());
     f.invalid(
         json!({"action": "block_user", "userbot_id": 1, "user_id": me}),
-        "can't block yourself",
+        "Can't block self",
     )
     .await;
     f.invalid_typed(
         f.client.block_user(me, true, BlockList::Main),
-        "can't block yourself",
+        "Can't block self",
     )
     .await;
 
@@ -285,7 +285,7 @@ async fn block_and_unblock() {
     let unknown = f
         .error(json!({"action": "block_user", "userbot_id": 1, "user_id": 424242}))
         .await;
-    assert_eq!(unknown, "user not found");
+    assert_eq!(unknown, "User not found");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -507,7 +507,7 @@ async fn privacy_settings_write() {
         .error(json!({"action": "set_privacy_setting", "userbot_id": 1,
                       "setting": "userPrivacySettingShowStatus", "mode": "all", "allow_user_ids": [999999]}))
         .await;
-    assert_eq!(unknown_user, "user not found");
+    assert_eq!(unknown_user, "User not found");
 }
 
 /// The session commands through the typed API: ending one session, ending

@@ -16,6 +16,10 @@ pub struct Limits {
     pub file_hash_part_size: usize,
     /// Entries per `upload.getFileHashes` answer.
     pub file_hashes_per_call: usize,
+    /// `about_length_limit_default`: the longest bio of a non-Premium user.
+    pub about_length_limit_default: usize,
+    /// `about_length_limit_premium`: the longest bio of a Premium user.
+    pub about_length_limit_premium: usize,
 }
 
 impl Default for Limits {
@@ -25,11 +29,22 @@ impl Default for Limits {
             upload_max_fileparts_premium: 8000,
             file_hash_part_size: 128 * 1024,
             file_hashes_per_call: 8,
+            about_length_limit_default: 70,
+            about_length_limit_premium: 140,
         }
     }
 }
 
 impl Limits {
+    /// The bio length limit for a user.
+    pub fn max_about_len(&self, premium: bool) -> usize {
+        if premium {
+            self.about_length_limit_premium
+        } else {
+            self.about_length_limit_default
+        }
+    }
+
     /// The part-count limit for a user.
     pub fn max_parts(&self, premium: bool) -> i32 {
         if premium {

@@ -1,9 +1,27 @@
 //! The command layer: every command of the spec as a typed request with a
 //! typed response, and a JSON dispatcher that speaks the spec's envelopes.
 //!
-//! Rust callers use the typed methods on [`crate::Client`] (`client.set_bio(…)`)
-//! or run a request struct directly. A backend that drove TDLib with JSON
-//! hands each line to a [`Dispatcher`]:
+//! # The pattern
+//!
+//! A command is a [`Command`]: a really typed request struct (no
+//! `Option<Value>` left in it) with
+//!
+//! - a **JSON form** ([`Command::Json`]): a serde struct in the spec's shape,
+//!   read with one shared mapping of serde errors ([`parse_json_form`]);
+//! - a pure, synchronous **validation** ([`Command::validate`]) from the
+//!   JSON form to the request. It needs no [`Client`], sends nothing, and
+//!   returns the spec's exact strings, so it can be tested over thousands
+//!   of generated inputs without a server;
+//! - **`run`** ([`Command::run`]), which sends. Checks that need the network
+//!   (the account's own id, a limit the server reports) happen there and are
+//!   documented on the command;
+//! - what the tests need: the MTProto method it sends first
+//!   ([`Command::FIRST_METHOD`]), a sample valid request
+//!   ([`Command::sample`]) and where the spec defines it ([`Command::SPEC`]).
+//!
+//! Rust callers run any request with [`Client::run`], or use the one-line
+//! typed methods (`client.set_bio("…")`). A backend that drove TDLib with
+//! JSON hands each line to a [`Dispatcher`]:
 //!
 //! ```text
 //! → {"action": "set_bio", "userbot_id": 1, "bio": "Backend engineer"}
@@ -11,12 +29,18 @@
 //! ← {"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"set_bio_error","error":"bio is required"}}
 //! ```
 //!
+//! Adding a command means writing its struct, JSON form and `impl Command`
+//! in its group file, adding it to [`Registry::new`], and writing its tests;
+//! the registry and RPC-error tests pick it up from the registry.
+//!
 //! # Errors
 //!
 //! Validation failures carry the spec's exact string (`bio is required`) and
 //! send nothing to Telegram. RPC errors carry Telegram's name as Telegram
-//! spells it (`USERNAME_OCCUPIED`, `FLOOD_WAIT_30`). Failures the spec
-//! reports with a fixed sentence carry that sentence
+//! spells it (`USERNAME_OCCUPIED`, `FLOOD_WAIT_30`). Where the library
+//! decides locally what TDLib would have decided, it uses TDLib's wording
+//! (`User not found`, `Can't block self`). Failures the spec reports with a
+//! fixed sentence carry that sentence
 //! (`Unexpected error during self profile refresh.`), and the cause goes to
 //! the log.
 //!
@@ -31,6 +55,7 @@
 
 pub mod bootstrap;
 pub mod ids;
+pub mod limits;
 pub mod profile;
 pub mod profile_store;
 pub mod settings;
@@ -41,27 +66,36 @@ use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
 
+use grammers_tl_types::Identifiable;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::client::Client;
-use crate::error::{Error, telegram_error_name};
+use crate::error::{Error, RpcError, telegram_error_name};
 use crate::transfer::BoxFuture;
 
 /// Why a command failed, as the error event reports it.
+///
+/// Typed callers ask with the accessors ([`CommandError::is_invalid`],
+/// [`CommandError::rpc`], [`CommandError::is_rpc`],
+/// [`CommandError::flood_wait_seconds`]) rather than comparing strings.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum CommandError {
     /// The request was refused before anything was sent; the message is the
-    /// spec's exact string.
+    /// spec's exact string (or TDLib's, where TDLib would have refused it).
     Invalid(String),
     /// Telegram or the connection failed.
     Failed(Error),
-    /// The command failed after it started, for a reason the spec reports
-    /// with a fixed string (`Unexpected error during self profile refresh.`);
-    /// the cause is logged, not returned.
-    Aborted(String),
+    /// The command failed after its requests went out, for a reason the
+    /// spec reports with a fixed sentence (`failed to get privacy
+    /// settings`); the cause is logged, not returned.
+    FailedAfterSend(String),
+    /// A local resource the command needs (the profile store) failed; the
+    /// message is the spec's fixed sentence
+    /// (`Database connection is unavailable. …`) and the cause is logged.
+    Unavailable(String),
 }
 
 impl CommandError {
@@ -70,25 +104,64 @@ impl CommandError {
         CommandError::Invalid(message.into())
     }
 
-    /// A failure the spec reports with a fixed message.
-    pub fn aborted(message: impl Into<String>) -> Self {
-        CommandError::Aborted(message.into())
+    /// A failure after sending, reported with the spec's fixed message.
+    pub fn failed_after_send(message: impl Into<String>) -> Self {
+        CommandError::FailedAfterSend(message.into())
     }
 
     /// The `error` string of the `<action>_error` event: the spec's message
     /// for validation errors, Telegram's error name for RPC errors.
     pub fn message(&self) -> String {
         match self {
-            CommandError::Invalid(message) | CommandError::Aborted(message) => message.clone(),
+            CommandError::Invalid(message)
+            | CommandError::FailedAfterSend(message)
+            | CommandError::Unavailable(message) => message.clone(),
             CommandError::Failed(Error::Rpc(rpc)) => telegram_error_name(rpc),
             CommandError::Failed(Error::InvalidInput(message)) => message.clone(),
             CommandError::Failed(other) => other.to_string(),
         }
     }
 
-    /// Whether nothing was sent (a validation error).
+    /// Whether the request was refused before anything was sent.
     pub fn is_invalid(&self) -> bool {
-        matches!(self, CommandError::Invalid(_))
+        matches!(
+            self,
+            CommandError::Invalid(_) | CommandError::Failed(Error::InvalidInput(_))
+        )
+    }
+
+    /// The library error underneath, for RPC and connection failures.
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            CommandError::Failed(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The RPC error, if Telegram answered with one.
+    pub fn rpc(&self) -> Option<&RpcError> {
+        self.error().and_then(Error::rpc)
+    }
+
+    /// Whether this is the RPC error `name` (without the number, e.g.
+    /// `"FLOOD_WAIT"`; a trailing `*` matches a prefix).
+    pub fn is_rpc(&self, name: &str) -> bool {
+        self.error().is_some_and(|e| e.is_rpc(name))
+    }
+
+    /// Telegram's name for the error (`FLOOD_WAIT_30`), if it is an RPC error.
+    pub fn telegram_name(&self) -> Option<String> {
+        self.error().and_then(Error::telegram_name)
+    }
+
+    /// `FLOOD_WAIT_X`: the seconds to wait.
+    pub fn flood_wait_seconds(&self) -> Option<u32> {
+        self.error().and_then(Error::flood_wait_seconds)
+    }
+
+    /// Whether the connection failed rather than the request.
+    pub fn is_network(&self) -> bool {
+        self.error().is_some_and(Error::is_network)
     }
 }
 
@@ -98,7 +171,14 @@ impl fmt::Display for CommandError {
     }
 }
 
-impl std::error::Error for CommandError {}
+impl std::error::Error for CommandError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CommandError::Failed(error) => Some(error),
+            _ => None,
+        }
+    }
+}
 
 impl From<Error> for CommandError {
     fn from(error: Error) -> Self {
@@ -106,22 +186,128 @@ impl From<Error> for CommandError {
     }
 }
 
-/// One command: a request type with its action name and response type.
-///
-/// Requests deserialize from the spec's JSON (without `action` and
-/// `userbot_id`), validate themselves, and run on a client.
-pub trait Command: DeserializeOwned + Send + 'static {
+/// Where the spec defines a command: the file under `shared/spec/` and the
+/// section heading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpecRef {
+    /// The spec file, e.g. `commands-profile-bootstrap.txt`.
+    pub file: &'static str,
+    /// The section heading in it, e.g. `Command: set_bio`.
+    pub section: &'static str,
+}
+
+impl SpecRef {
+    /// The profile & bootstrap group's spec.
+    pub const fn profile_bootstrap(section: &'static str) -> Self {
+        SpecRef {
+            file: "commands-profile-bootstrap.txt",
+            section,
+        }
+    }
+
+    /// The sessions & privacy group's spec.
+    pub const fn sessions_privacy(section: &'static str) -> Self {
+        SpecRef {
+            file: "commands-sessions-privacy.txt",
+            section,
+        }
+    }
+}
+
+/// An MTProto function, by its TL name and constructor id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Method {
+    /// The TL name, e.g. `account.updateProfile`.
+    pub name: &'static str,
+    /// The constructor id.
+    pub constructor_id: u32,
+}
+
+impl Method {
+    /// The method `F`, named `name`.
+    pub const fn of<F: Identifiable>(name: &'static str) -> Self {
+        Method {
+            name,
+            constructor_id: F::CONSTRUCTOR_ID,
+        }
+    }
+}
+
+/// One command: a typed request, its JSON form, its response, and what the
+/// tests need to know about it. See the [module docs](self).
+pub trait Command: Sized + Send + 'static {
     /// The JSON `action`, and the event type of the success event.
     const ACTION: &'static str;
+    /// Where the spec defines the command.
+    const SPEC: SpecRef;
+    /// The MTProto method the command sends first, for a valid request.
+    const FIRST_METHOD: Method;
+    /// The spec's JSON shape (without `action` and `userbot_id`).
+    type Json: DeserializeOwned + Send;
     /// What a successful run returns; serialized as the event's `result`.
     type Response: Serialize + Send;
 
-    /// Runs the command. Validation happens first, and a validation error
-    /// returns before anything is sent.
+    /// Turns the JSON form into the request: pure, synchronous, nothing
+    /// sent. Errors carry the spec's exact strings.
+    fn validate(json: Self::Json) -> Result<Self, CommandError>;
+
+    /// A valid JSON request (without `action` and `userbot_id`), for tests
+    /// and documentation. `$FRIEND` stands for another user's id.
+    fn sample() -> Value;
+
+    /// Sends the request. Use [`Client::run`], which is the same call.
     fn run(
         self,
         client: &Client,
     ) -> impl Future<Output = Result<Self::Response, CommandError>> + Send;
+}
+
+impl Client {
+    /// Runs any command request.
+    ///
+    /// ```no_run
+    /// # async fn f(client: tgcmd::Client) -> Result<(), tgcmd::commands::CommandError> {
+    /// use tgcmd::commands::profile::SetBio;
+    /// let me = client.run(SetBio::new("Backend engineer")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn run<C: Command>(&self, request: C) -> Result<C::Response, CommandError> {
+        request.run(self).await
+    }
+}
+
+/// Reads a command's JSON form, with serde's errors mapped the one way
+/// every command reports them:
+///
+/// - a missing required field (one without a default) is `<field> is
+///   required`;
+/// - any other error names the field: `bio: invalid type: integer `5`,
+///   expected a string` (nested fields by path: `birthdate.day: …`).
+///
+/// Linear in the size of the request: the path is tracked while reading
+/// (`serde_path_to_error`), never found by parsing again.
+pub fn parse_json_form<T: DeserializeOwned>(payload: Value) -> Result<T, CommandError> {
+    serde_path_to_error::deserialize(payload).map_err(|error| {
+        let path = error.path().to_string();
+        let text = without_position(error.inner());
+        if let Some(field) = missing_field(&text) {
+            return CommandError::invalid(if path == "." {
+                format!("{field} is required")
+            } else {
+                format!("{path}.{field} is required")
+            });
+        }
+        if path == "." {
+            CommandError::invalid(text)
+        } else {
+            CommandError::invalid(format!("{path}: {text}"))
+        }
+    })
+}
+
+/// The field of serde's "missing field `x`".
+fn missing_field(text: &str) -> Option<&str> {
+    text.strip_prefix("missing field `")?.strip_suffix('`')
 }
 
 type Handler = for<'a> fn(&'a Client, Value) -> BoxFuture<'a, Result<Value, CommandError>>;
@@ -132,34 +318,12 @@ where
 {
     |client, payload| {
         Box::pin(async move {
-            let request = C::deserialize(&payload)
-                .map_err(|e| CommandError::invalid(request_error::<C>(&payload, &e)))?;
-            let response = request.run(client).await?;
+            let request = C::validate(parse_json_form(payload)?)?;
+            let response = client.run(request).await?;
             serde_json::to_value(response)
                 .map_err(|e| CommandError::Failed(Error::Protocol(e.to_string())))
         })
     }
-}
-
-/// Turns a serde error into a message that names the field, without the
-/// serde position noise ("at line 1 column 20"): `bio: invalid type:
-/// integer `5`, expected a string`.
-///
-/// serde does not say which field failed, so on this (rare) path the
-/// request is tried again without each field in turn: the field whose
-/// absence makes it parse is the one to blame.
-fn request_error<C: DeserializeOwned>(payload: &Value, error: &serde_json::Error) -> String {
-    let text = without_position(error);
-    if let Value::Object(fields) = payload {
-        for name in fields.keys() {
-            let mut without = fields.clone();
-            without.remove(name);
-            if C::deserialize(&Value::Object(without)).is_ok() {
-                return format!("{name}: {text}");
-            }
-        }
-    }
-    text
 }
 
 /// A serde error's message without "at line 1 column 20".
@@ -171,16 +335,102 @@ fn without_position(error: &serde_json::Error) -> String {
     }
 }
 
+/// The field names of a serde struct, as its derived `Deserialize` names
+/// them, read by asking it to deserialize from a deserializer that only
+/// records what it is asked for.
+fn struct_fields<T: DeserializeOwned>() -> &'static [&'static str] {
+    use serde::de::{self, Visitor};
+
+    struct Fields<'a>(&'a mut &'static [&'static str]);
+
+    impl<'de> de::Deserializer<'de> for Fields<'_> {
+        type Error = de::value::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(de::Error::custom("fields recorded"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    let mut fields: &'static [&'static str] = &[];
+    // The error is the point: the fields were recorded before it.
+    let _ = T::deserialize(Fields(&mut fields));
+    fields
+}
+
+/// What the registry knows about one command.
+#[derive(Clone, Copy)]
+pub struct CommandInfo {
+    /// The JSON action.
+    pub action: &'static str,
+    /// Where the spec defines it.
+    pub spec: SpecRef,
+    /// The MTProto method it sends first.
+    pub first_method: Method,
+    /// A valid JSON request for it (see [`Command::sample`]).
+    pub sample: fn() -> Value,
+    /// The fields of its JSON form.
+    pub fields: &'static [&'static str],
+    validate: fn(Value) -> Result<(), CommandError>,
+    handler: Handler,
+}
+
+impl fmt::Debug for CommandInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CommandInfo")
+            .field("action", &self.action)
+            .field("spec", &self.spec)
+            .field("first_method", &self.first_method.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CommandInfo {
+    fn of<C: Command>() -> Self {
+        CommandInfo {
+            action: C::ACTION,
+            spec: C::SPEC,
+            first_method: C::FIRST_METHOD,
+            sample: C::sample,
+            fields: struct_fields::<C::Json>(),
+            validate: |payload| C::validate(parse_json_form(payload)?).map(drop),
+            handler: handler::<C>(),
+        }
+    }
+
+    /// Reads and validates a JSON request (without `action` and
+    /// `userbot_id`) as the dispatcher would, and sends nothing: the
+    /// validation error it would answer with, if any.
+    pub fn validate_json(&self, payload: Value) -> Result<(), CommandError> {
+        (self.validate)(payload)
+    }
+}
+
 /// Every command this library implements, by action name.
 pub struct Registry {
-    handlers: HashMap<&'static str, Handler>,
+    commands: HashMap<&'static str, CommandInfo>,
 }
 
 macro_rules! register {
     ($($command:ty),* $(,)?) => {{
-        let mut handlers: HashMap<&'static str, Handler> = HashMap::new();
-        $(handlers.insert(<$command as Command>::ACTION, handler::<$command>());)*
-        handlers
+        let mut commands = HashMap::new();
+        $(commands.insert(<$command as Command>::ACTION, CommandInfo::of::<$command>());)*
+        commands
     }};
 }
 
@@ -188,7 +438,7 @@ impl Registry {
     /// The registry with every implemented command.
     pub fn new() -> Self {
         Self {
-            handlers: register![
+            commands: register![
                 profile::RefreshSelfProfile,
                 profile::GetUser,
                 profile::SetName,
@@ -216,14 +466,26 @@ impl Registry {
 
     /// Whether `action` is implemented.
     pub fn contains(&self, action: &str) -> bool {
-        self.handlers.contains_key(action)
+        self.commands.contains_key(action)
     }
 
     /// Every implemented action, sorted.
     pub fn actions(&self) -> Vec<&'static str> {
-        let mut actions: Vec<_> = self.handlers.keys().copied().collect();
+        let mut actions: Vec<_> = self.commands.keys().copied().collect();
         actions.sort_unstable();
         actions
+    }
+
+    /// Every implemented command, sorted by action.
+    pub fn commands(&self) -> Vec<&CommandInfo> {
+        let mut commands: Vec<_> = self.commands.values().collect();
+        commands.sort_unstable_by_key(|info| info.action);
+        commands
+    }
+
+    /// What the registry knows about `action`.
+    pub fn get(&self, action: &str) -> Option<&CommandInfo> {
+        self.commands.get(action)
     }
 
     /// Runs `action` with its JSON `payload` on `client`.
@@ -233,11 +495,11 @@ impl Registry {
         action: &str,
         payload: Value,
     ) -> Result<Value, CommandError> {
-        let handler = self
-            .handlers
+        let info = self
+            .commands
             .get(action)
             .ok_or_else(|| CommandError::invalid(format!("unknown action: {action}")))?;
-        handler(client, payload).await
+        (info.handler)(client, payload).await
     }
 }
 

@@ -7,39 +7,48 @@
 //! # Errors invented here
 //!
 //! The spec lists only "`<field>` is required" errors (and the fixed
-//! `refresh_self_profile` and `set_birthdate` strings, used verbatim). Checks
-//! the spec leaves open use these messages, each refused before anything is
+//! `refresh_self_profile` and `set_birthdate` strings, used verbatim).
+//! Checks the spec leaves open use TDLib's words where TDLib makes the same
+//! decision, and these messages otherwise, each refused before anything is
 //! sent:
 //!
 //! | Command | Message | When |
 //! |---|---|---|
 //! | `get_user`, `get_chat_profile` | `user_id must be an integer`, `chat_id must be an integer` | neither a number nor a string of digits |
-//! | `get_user` | `user not found` | an id ≤ 0 (also when neither the session nor Telegram knows the user) |
+//! | `get_user` | `User not found` (TDLib's) | an id ≤ 0 (also when neither the session nor Telegram knows the user) |
 //! | `get_chat_profile` | `chat_id is invalid` | 0, which names no chat in TDLib's marking |
-//! | `get_chat_profile` | `chat not found` | a channel whose access hash the session does not know |
-//! | `set_username` | `username must be 5-32 characters` | length (after a leading `@` is dropped) |
-//! | `set_username` | `username must start with a letter` | |
-//! | `set_username` | `username may contain only letters, digits and underscores` | |
-//! | `set_username` | `username must not end with an underscore` | |
-//! | `set_username` | `username must not contain consecutive underscores` | |
+//! | `get_chat_profile` | `Chat not found` (TDLib's) | a channel whose access hash the session does not know |
+//! | `set_username` | `Username is invalid` (TDLib's) | a name that breaks Telegram's rules (below) |
 //! | `set_birthdate` | `day must be an integer`, `month must be an integer`, `year must be an integer` | a non-numeric value |
 //! | `set_birthdate` | `year is out of range` | a year beyond 32 bits |
+//! | strict typed variants | `<field> must be at most <n> characters` | see [`super::limits::TextPolicy`] |
 //!
 //! The username rules are Telegram's own (those of TDLib's
-//! `is_allowed_username`), so a name that passes them can only fail on the
-//! server for being taken (`USERNAME_OCCUPIED`) or reserved.
+//! `is_allowed_username`: 5 to 32 characters, a letter first, letters,
+//! digits and single underscores, no underscore last), so a name that
+//! passes them can only fail on the server for being taken
+//! (`USERNAME_OCCUPIED`) or reserved.
+//!
+//! # Cleaning, as TDLib does
+//!
+//! `set_name` cleans both names with TDLib's `clean_name` and cuts them to
+//! 64 characters; `set_bio` cleans the bio (line feeds become spaces) and
+//! cuts it to the account's `bio_length_max` (70, or 140 with Premium). The
+//! typed API has strict variants ([`SetName::strict`], [`SetBio::strict`])
+//! that refuse what would be cut.
 
 use std::path::{Path, PathBuf};
 
 use grammers_tl_types as tl;
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use tracing::{debug, warn};
 
 use super::ids::{self, ChatRef};
+use super::limits::{self, TextPolicy};
 use super::profile_store::{ProfileStore, StoredProfile};
 use super::td;
-use super::{Command, CommandError};
+use super::{Command, CommandError, Method, SpecRef};
 use crate::client::Client;
 use crate::error::Error;
 use crate::transfer::{DownloadOptions, FileLocation};
@@ -54,7 +63,7 @@ pub const UNEXPECTED_REFRESH_ERROR: &str = "Unexpected error during self profile
 
 fn unexpected(cause: impl std::fmt::Display) -> CommandError {
     warn!(%cause, "self profile refresh failed");
-    CommandError::aborted(UNEXPECTED_REFRESH_ERROR)
+    CommandError::failed_after_send(UNEXPECTED_REFRESH_ERROR)
 }
 
 fn protocol(message: &str) -> CommandError {
@@ -181,14 +190,25 @@ fn path_string(path: &Path) -> String {
 
 impl Command for RefreshSelfProfile {
     const ACTION: &'static str = "refresh_self_profile";
+    const SPEC: SpecRef = SpecRef::profile_bootstrap("Command: refresh_self_profile");
+    const FIRST_METHOD: Method = Method::of::<tl::functions::users::GetUsers>("users.getUsers");
+    type Json = Self;
     type Response = SelfProfile;
+
+    fn validate(json: Self) -> Result<Self, CommandError> {
+        Ok(json)
+    }
+
+    fn sample() -> Value {
+        json!({})
+    }
 
     async fn run(self, client: &Client) -> Result<SelfProfile, CommandError> {
         let store = ProfileStore::open(client.profile_store_path())
             .await
             .map_err(|e| {
                 warn!(error = %e, "profile store unavailable");
-                CommandError::aborted(DATABASE_UNAVAILABLE)
+                CommandError::Unavailable(DATABASE_UNAVAILABLE.into())
             })?;
         let users = client
             .invoke(&tl::functions::users::GetUsers {
@@ -241,7 +261,7 @@ impl Command for RefreshSelfProfile {
         };
         store.save(&stored).await.map_err(|e| {
             warn!(error = %e, "profile store write failed");
-            CommandError::aborted(DATABASE_UNAVAILABLE)
+            CommandError::Unavailable(DATABASE_UNAVAILABLE.into())
         })?;
         Ok(SelfProfile {
             user,
@@ -265,25 +285,52 @@ impl Command for RefreshSelfProfile {
 ///
 /// Answers with [`UserProfile`]: `{"user": {"@type": "user", …},
 /// "full_info": {"@type": "userFullInfo", …}}`. `user_id is required` when
-/// `user_id` is missing; `user not found` when neither the session nor
+/// `user_id` is missing; `User not found` when neither the session nor
 /// Telegram knows the user.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetUser {
+    user_id: i64,
+}
+
+/// The JSON form of [`GetUser`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct GetUserJson {
     /// The user (a number or a string of digits).
-    #[serde(default)]
     pub user_id: Option<Value>,
 }
 
+impl GetUser {
+    /// The request for `user_id`; `User not found` for an id ≤ 0.
+    pub fn new(user_id: i64) -> Result<Self, CommandError> {
+        if user_id <= 0 {
+            return Err(CommandError::invalid(USER_NOT_FOUND));
+        }
+        Ok(Self { user_id })
+    }
+}
+
+/// TDLib's answer for a user it cannot name.
+pub const USER_NOT_FOUND: &str = "User not found";
+
 impl Command for GetUser {
     const ACTION: &'static str = "get_user";
+    const SPEC: SpecRef = SpecRef::profile_bootstrap("Command: get_user");
+    const FIRST_METHOD: Method =
+        Method::of::<tl::functions::users::GetFullUser>("users.getFullUser");
+    type Json = GetUserJson;
     type Response = UserProfile;
 
+    fn validate(json: GetUserJson) -> Result<Self, CommandError> {
+        Self::new(ids::required_id(json.user_id.as_ref(), "user_id")?)
+    }
+
+    fn sample() -> Value {
+        json!({"user_id": "$FRIEND"})
+    }
+
     async fn run(self, client: &Client) -> Result<UserProfile, CommandError> {
-        let user_id = ids::required_id(self.user_id.as_ref(), "user_id")?;
-        if user_id <= 0 {
-            return Err(CommandError::invalid("user not found"));
-        }
-        let input = client.input_user(user_id).await?;
+        let input = client.input_user(self.user_id).await?;
         let (user, full) = full_user(client, input).await?;
         Ok(UserProfile {
             user: td::User::from_tl(&user.into())
@@ -303,37 +350,87 @@ impl Command for GetUser {
 /// {"action": "set_name", "userbot_id": 1, "first_name": "Ihor", "last_name": "Petrenko"}
 /// ```
 ///
-/// Answers with the updated `user`. `first_name is required` when
-/// `first_name` is missing or blank. A missing `last_name` keeps the current
-/// one; `""` removes it. `full_name` is accepted for compatibility with the
-/// spec's payload and not sent: MTProto has no full-name field, and the
-/// spec makes `first_name` the required source of truth, so `full_name`
-/// never fills in for it.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Answers with the updated `user`. Both names are cleaned as TDLib cleans
+/// them (blanks collapsed, invisible characters dropped) and cut to 64
+/// characters; `first_name is required` when `first_name` is missing or
+/// cleans to nothing. A missing `last_name` keeps the current one; `""`
+/// removes it. `full_name` is accepted for compatibility with the spec's
+/// payload and not sent: MTProto has no full-name field, and the spec makes
+/// `first_name` the required source of truth, so `full_name` never fills in
+/// for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetName {
+    first_name: String,
+    last_name: Option<String>,
+}
+
+/// The JSON form of [`SetName`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SetNameJson {
     /// Required; blank counts as missing.
-    #[serde(default)]
     pub first_name: Option<String>,
     /// Absent keeps the current last name; `""` removes it.
-    #[serde(default)]
     pub last_name: Option<String>,
-    /// Accepted and not sent (see above).
-    #[serde(default)]
+    /// Accepted and not sent (see [`SetName`]).
     pub full_name: Option<String>,
+}
+
+impl SetName {
+    /// The request, with both names cleaned and cut as TDLib does; `None`
+    /// keeps the last name, `Some("")` removes it.
+    pub fn new(first_name: &str, last_name: Option<&str>) -> Result<Self, CommandError> {
+        Self::with_policy(first_name, last_name, TextPolicy::Clean)
+    }
+
+    /// Like [`SetName::new`], but a name longer than 64 characters is
+    /// refused (`first_name must be at most 64 characters`) instead of cut.
+    pub fn strict(first_name: &str, last_name: Option<&str>) -> Result<Self, CommandError> {
+        Self::with_policy(first_name, last_name, TextPolicy::Strict)
+    }
+
+    fn with_policy(
+        first_name: &str,
+        last_name: Option<&str>,
+        policy: TextPolicy,
+    ) -> Result<Self, CommandError> {
+        let fit =
+            |field, text| limits::fit(field, text, limits::NAME_MAX, policy, limits::clean_name);
+        let first_name = fit("first_name", first_name)?;
+        if first_name.is_empty() {
+            return Err(CommandError::invalid("first_name is required"));
+        }
+        let last_name = last_name.map(|last| fit("last_name", last)).transpose()?;
+        Ok(Self {
+            first_name,
+            last_name,
+        })
+    }
 }
 
 impl Command for SetName {
     const ACTION: &'static str = "set_name";
+    const SPEC: SpecRef = SpecRef::profile_bootstrap("Command: set_name");
+    const FIRST_METHOD: Method =
+        Method::of::<tl::functions::account::UpdateProfile>("account.updateProfile");
+    type Json = SetNameJson;
     type Response = td::User;
 
-    async fn run(self, client: &Client) -> Result<td::User, CommandError> {
-        let first_name = self
+    fn validate(json: SetNameJson) -> Result<Self, CommandError> {
+        let first_name = json
             .first_name
-            .filter(|name| !name.trim().is_empty())
             .ok_or_else(|| CommandError::invalid("first_name is required"))?;
+        Self::new(&first_name, json.last_name.as_deref())
+    }
+
+    fn sample() -> Value {
+        json!({"first_name": "New"})
+    }
+
+    async fn run(self, client: &Client) -> Result<td::User, CommandError> {
         let user = client
             .invoke(&tl::functions::account::UpdateProfile {
-                first_name: Some(first_name),
+                first_name: Some(self.first_name),
                 last_name: self.last_name,
                 about: None,
             })
@@ -349,22 +446,130 @@ impl Command for SetName {
 /// {"action": "set_bio", "userbot_id": 1, "bio": "Backend engineer"}
 /// ```
 ///
-/// Answers with the updated `user`. `bio is required` when `bio` is missing.
-#[derive(Debug, Clone, Deserialize)]
+/// Answers with the updated `user`. `bio is required` when `bio` is
+/// missing; `""` removes the bio. The bio is cleaned as TDLib cleans it
+/// (line feeds become spaces, invisible characters at the ends are dropped)
+/// and cut to the account's limit: 70 characters, or 140 with Premium. The
+/// limit needs the network: a bio longer than 70 characters costs two reads
+/// first (`users.getUsers` for the Premium flag and `help.getAppConfig` for
+/// `about_length_limit_*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetBio {
+    bio: String,
+    policy: TextPolicy,
+}
+
+/// The JSON form of [`SetBio`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SetBioJson {
     /// The new bio; `""` removes it.
-    #[serde(default)]
     pub bio: Option<String>,
+}
+
+impl SetBio {
+    /// The request, cleaned and cut as TDLib does.
+    pub fn new(bio: &str) -> Self {
+        Self {
+            bio: limits::clean_bio(bio, limits::BIO_MAX_PREMIUM),
+            policy: TextPolicy::Clean,
+        }
+    }
+
+    /// Like [`SetBio::new`], but a bio longer than the account's limit is
+    /// refused (`bio must be at most 70 characters`) instead of cut. The
+    /// Premium limit is checked here; the account's own when it runs.
+    pub fn strict(bio: &str) -> Result<Self, CommandError> {
+        Ok(Self {
+            bio: limits::fit(
+                "bio",
+                bio,
+                limits::BIO_MAX_PREMIUM,
+                TextPolicy::Strict,
+                limits::clean_bio,
+            )?,
+            policy: TextPolicy::Strict,
+        })
+    }
+
+    /// The bio that will be sent (before the account's own limit).
+    pub fn bio(&self) -> &str {
+        &self.bio
+    }
+}
+
+/// The account's bio limit: `about_length_limit_premium` or
+/// `about_length_limit_default` from the app config, by the Premium flag.
+async fn bio_length_max(client: &Client) -> Result<usize, CommandError> {
+    let users = client
+        .invoke(&tl::functions::users::GetUsers {
+            id: vec![tl::enums::InputUser::UserSelf],
+        })
+        .await?;
+    let premium = users
+        .iter()
+        .any(|user| matches!(user, tl::enums::User::User(u) if u.is_self && u.premium));
+    let (key, fallback) = if premium {
+        ("about_length_limit_premium", limits::BIO_MAX_PREMIUM)
+    } else {
+        ("about_length_limit_default", limits::BIO_MAX_DEFAULT)
+    };
+    let config = client
+        .invoke(&tl::functions::help::GetAppConfig { hash: 0 })
+        .await?;
+    let reported = match config {
+        tl::enums::help::AppConfig::Config(config) => app_config_number(&config.config, key),
+        tl::enums::help::AppConfig::NotModified => None,
+    };
+    // A server's number is bounded by the Premium limit: it only ever
+    // shortens what is sent.
+    Ok(reported.map_or(fallback, |n| n.min(limits::BIO_MAX_PREMIUM)))
+}
+
+/// A whole, non-negative number under `key` in the app config's JSON.
+fn app_config_number(config: &tl::enums::Jsonvalue, key: &str) -> Option<usize> {
+    let tl::enums::Jsonvalue::JsonObject(object) = config else {
+        return None;
+    };
+    object.value.iter().find_map(|entry| {
+        let tl::enums::JsonobjectValue::JsonObjectValue(entry) = entry;
+        match &entry.value {
+            tl::enums::Jsonvalue::JsonNumber(n)
+                if entry.key == key && n.value.is_finite() && n.value >= 0.0 =>
+            {
+                // Saturating float-to-int conversion: never panics.
+                Some(n.value as usize)
+            }
+            _ => None,
+        }
+    })
 }
 
 impl Command for SetBio {
     const ACTION: &'static str = "set_bio";
+    const SPEC: SpecRef = SpecRef::profile_bootstrap("Command: set_bio");
+    const FIRST_METHOD: Method =
+        Method::of::<tl::functions::account::UpdateProfile>("account.updateProfile");
+    type Json = SetBioJson;
     type Response = td::User;
 
-    async fn run(self, client: &Client) -> Result<td::User, CommandError> {
-        let bio = self
+    fn validate(json: SetBioJson) -> Result<Self, CommandError> {
+        let bio = json
             .bio
             .ok_or_else(|| CommandError::invalid("bio is required"))?;
+        Ok(Self::new(&bio))
+    }
+
+    fn sample() -> Value {
+        json!({"bio": "about me"})
+    }
+
+    async fn run(self, client: &Client) -> Result<td::User, CommandError> {
+        let mut bio = self.bio;
+        if limits::char_len(&bio) > limits::BIO_MAX_DEFAULT {
+            let max = bio_length_max(client).await?;
+            bio = limits::fit("bio", &bio, max, self.policy, limits::clean_bio)?;
+        }
         let user = client
             .invoke(&tl::functions::account::UpdateProfile {
                 first_name: None,
@@ -380,35 +585,24 @@ impl Command for SetBio {
 // ---------------------------------------------------------------------------
 // set_username
 
-/// Telegram's username rules, checked before anything is sent (see the
-/// module docs for the messages).
+/// TDLib's answer for a username that breaks Telegram's rules.
+pub const USERNAME_INVALID: &str = "Username is invalid";
+
+/// Telegram's username rules (TDLib's `is_allowed_username`), checked
+/// before anything is sent: `Username is invalid` when they are broken.
 pub fn check_username(username: &str) -> Result<(), CommandError> {
-    let len = username.chars().count();
-    if !(5..=32).contains(&len) {
-        return Err(CommandError::invalid("username must be 5-32 characters"));
+    let allowed = limits::USERNAME_LEN.contains(&limits::char_len(username))
+        && username.starts_with(|c: char| c.is_ascii_alphabetic())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !username.ends_with('_')
+        && !username.contains("__");
+    if allowed {
+        Ok(())
+    } else {
+        Err(CommandError::invalid(USERNAME_INVALID))
     }
-    if !username.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        return Err(CommandError::invalid("username must start with a letter"));
-    }
-    if !username
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_')
-    {
-        return Err(CommandError::invalid(
-            "username may contain only letters, digits and underscores",
-        ));
-    }
-    if username.ends_with('_') {
-        return Err(CommandError::invalid(
-            "username must not end with an underscore",
-        ));
-    }
-    if username.contains("__") {
-        return Err(CommandError::invalid(
-            "username must not contain consecutive underscores",
-        ));
-    }
-    Ok(())
 }
 
 /// `set_username`: sets or removes the account's username
@@ -420,32 +614,60 @@ pub fn check_username(username: &str) -> Result<(), CommandError> {
 ///
 /// Answers with the updated `user`. `""` removes the username. Surrounding
 /// spaces and one leading `@` are dropped, then the name is checked against
-/// Telegram's rules locally (see the module docs). Setting the name the
-/// account already has is a success (Telegram's `USERNAME_NOT_MODIFIED` is
-/// answered with the current `user`); a name someone else holds is
-/// `USERNAME_OCCUPIED`. `username is required` when `username` is missing.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Telegram's rules locally (`Username is invalid`, as TDLib says). Setting
+/// the name the account already has is a success (Telegram's
+/// `USERNAME_NOT_MODIFIED` is answered with the current `user`); a name
+/// someone else holds is `USERNAME_OCCUPIED`. `username is required` when
+/// `username` is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetUsername {
+    username: String,
+}
+
+/// The JSON form of [`SetUsername`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SetUsernameJson {
     /// The new username, `""` to remove it.
-    #[serde(default)]
     pub username: Option<String>,
 }
 
-impl Command for SetUsername {
-    const ACTION: &'static str = "set_username";
-    type Response = td::User;
-
-    async fn run(self, client: &Client) -> Result<td::User, CommandError> {
-        let raw = self
-            .username
-            .ok_or_else(|| CommandError::invalid("username is required"))?;
-        let trimmed = raw.trim();
+impl SetUsername {
+    /// The request; `""` removes the username.
+    pub fn new(username: &str) -> Result<Self, CommandError> {
+        let trimmed = username.trim();
         let username = trimmed.strip_prefix('@').unwrap_or(trimmed).to_string();
         if !username.is_empty() {
             check_username(&username)?;
         }
+        Ok(Self { username })
+    }
+}
+
+impl Command for SetUsername {
+    const ACTION: &'static str = "set_username";
+    const SPEC: SpecRef = SpecRef::profile_bootstrap("Command: set_username");
+    const FIRST_METHOD: Method =
+        Method::of::<tl::functions::account::UpdateUsername>("account.updateUsername");
+    type Json = SetUsernameJson;
+    type Response = td::User;
+
+    fn validate(json: SetUsernameJson) -> Result<Self, CommandError> {
+        let raw = json
+            .username
+            .ok_or_else(|| CommandError::invalid("username is required"))?;
+        Self::new(&raw)
+    }
+
+    fn sample() -> Value {
+        json!({"username": "fresh_name"})
+    }
+
+    async fn run(self, client: &Client) -> Result<td::User, CommandError> {
         let user = match client
-            .invoke(&tl::functions::account::UpdateUsername { username })
+            .invoke(&tl::functions::account::UpdateUsername {
+                username: self.username,
+            })
             .await
         {
             Ok(user) => user,
@@ -496,25 +718,27 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, 
 /// required`, `day must be in range 1..31`, `month must be in range 1..12`,
 /// `year must be >= 0`; a date Telegram refuses (31 April, an age over 150)
 /// is `BIRTHDAY_INVALID`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetBirthdate {
+    birthdate: Option<td::Birthdate>,
+}
+
+/// The JSON form of [`SetBirthdate`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SetBirthdateJson {
     /// Day of the month (with `month`, when there is no `birthdate` object).
-    #[serde(default)]
     pub day: Option<Value>,
     /// Month, 1–12.
-    #[serde(default)]
     pub month: Option<Value>,
     /// Year; absent or 0 when unknown.
-    #[serde(default)]
     pub year: Option<Value>,
     /// `Some(Value::Null)` when given as `null`.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(deserialize_with = "present")]
     pub birthdate: Option<Value>,
     /// Remove the birthdate.
-    #[serde(default)]
     pub clear: Option<bool>,
     /// The backend's flag that `birthdate` was given (as `null` when absent).
-    #[serde(default)]
     pub birthdate_provided: Option<bool>,
 }
 
@@ -534,13 +758,8 @@ fn birthdate_part(value: Option<&Value>, name: &str) -> Result<Option<i64>, Comm
     }
 }
 
-/// The date of `fields` (the `birthdate` object or the request itself).
-fn parse_birthdate(fields: &Map<String, Value>) -> Result<td::Birthdate, CommandError> {
-    let day = birthdate_part(fields.get("day"), "day")?
-        .ok_or_else(|| CommandError::invalid("day is required"))?;
-    let month = birthdate_part(fields.get("month"), "month")?
-        .ok_or_else(|| CommandError::invalid("month is required"))?;
-    let year = birthdate_part(fields.get("year"), "year")?.unwrap_or(0);
+/// Checks a date: day 1–31, month 1–12, year ≥ 0 (0: unknown).
+fn check_birthdate(day: i64, month: i64, year: i64) -> Result<td::Birthdate, CommandError> {
     if !(1..=31).contains(&day) {
         return Err(CommandError::invalid("day must be in range 1..31"));
     }
@@ -551,46 +770,80 @@ fn parse_birthdate(fields: &Map<String, Value>) -> Result<td::Birthdate, Command
         return Err(CommandError::invalid("year must be >= 0"));
     }
     let year = i32::try_from(year).map_err(|_| CommandError::invalid("year is out of range"))?;
+    // Both fit: they were checked against 1..=31 and 1..=12.
     Ok(td::Birthdate::new(day as i32, month as i32, year))
 }
 
+/// The date of `fields` (the `birthdate` object or the request itself).
+fn parse_birthdate(fields: &Map<String, Value>) -> Result<td::Birthdate, CommandError> {
+    let day = birthdate_part(fields.get("day"), "day")?
+        .ok_or_else(|| CommandError::invalid("day is required"))?;
+    let month = birthdate_part(fields.get("month"), "month")?
+        .ok_or_else(|| CommandError::invalid("month is required"))?;
+    let year = birthdate_part(fields.get("year"), "year")?.unwrap_or(0);
+    check_birthdate(day, month, year)
+}
+
 impl SetBirthdate {
-    /// The birthdate to set, `None` to remove it.
-    fn wanted(&self) -> Result<Option<td::Birthdate>, CommandError> {
-        if self.clear == Some(true) {
-            return Ok(None);
-        }
-        match &self.birthdate {
-            Some(Value::Null) => Ok(None),
-            Some(Value::Object(fields)) => parse_birthdate(fields).map(Some),
-            Some(_) => Err(CommandError::invalid("birthdate must be an object or null")),
-            None if self.birthdate_provided == Some(true) => Ok(None),
-            None => {
-                let mut fields = Map::new();
-                for (name, value) in [
-                    ("day", &self.day),
-                    ("month", &self.month),
-                    ("year", &self.year),
-                ] {
-                    if let Some(value) = value {
-                        fields.insert(name.into(), value.clone());
-                    }
-                }
-                parse_birthdate(&fields).map(Some)
-            }
-        }
+    /// Sets the birthdate (`year` optional).
+    pub fn new(day: i32, month: i32, year: Option<i32>) -> Result<Self, CommandError> {
+        Ok(Self {
+            birthdate: Some(check_birthdate(
+                day.into(),
+                month.into(),
+                year.unwrap_or(0).into(),
+            )?),
+        })
+    }
+
+    /// Removes the birthdate.
+    pub fn clear() -> Self {
+        Self { birthdate: None }
     }
 }
 
 impl Command for SetBirthdate {
     const ACTION: &'static str = "set_birthdate";
+    const SPEC: SpecRef = SpecRef::profile_bootstrap("Command: set_birthdate");
+    const FIRST_METHOD: Method =
+        Method::of::<tl::functions::account::UpdateBirthday>("account.updateBirthday");
+    type Json = SetBirthdateJson;
     type Response = BirthdateResult;
 
+    fn validate(json: SetBirthdateJson) -> Result<Self, CommandError> {
+        if json.clear == Some(true) {
+            return Ok(Self::clear());
+        }
+        let birthdate = match &json.birthdate {
+            Some(Value::Null) => None,
+            Some(Value::Object(fields)) => Some(parse_birthdate(fields)?),
+            Some(_) => return Err(CommandError::invalid("birthdate must be an object or null")),
+            None if json.birthdate_provided == Some(true) => None,
+            None => {
+                let mut fields = Map::new();
+                for (name, value) in [
+                    ("day", json.day),
+                    ("month", json.month),
+                    ("year", json.year),
+                ] {
+                    if let Some(value) = value {
+                        fields.insert(name.into(), value);
+                    }
+                }
+                Some(parse_birthdate(&fields)?)
+            }
+        };
+        Ok(Self { birthdate })
+    }
+
+    fn sample() -> Value {
+        json!({"birthdate": {"day": 1, "month": 2, "year": 1990}})
+    }
+
     async fn run(self, client: &Client) -> Result<BirthdateResult, CommandError> {
-        let birthdate = self.wanted()?;
         client
             .invoke(&tl::functions::account::UpdateBirthday {
-                birthday: birthdate.map(|b| {
+                birthday: self.birthdate.map(|b| {
                     tl::types::Birthday {
                         day: b.day,
                         month: b.month,
@@ -600,7 +853,9 @@ impl Command for SetBirthdate {
                 }),
             })
             .await?;
-        Ok(BirthdateResult { birthdate })
+        Ok(BirthdateResult {
+            birthdate: self.birthdate,
+        })
     }
 }
 
@@ -650,25 +905,49 @@ pub struct ChatProfile {
 ///
 /// Answers with [`ChatProfile`]. `chat_id is required` when `chat_id` is
 /// missing. A channel must be known to the session (met through
-/// `search_user`, a dialog list…) for its access hash, else `chat not found`.
+/// `search_user`, a dialog list…) for its access hash, else `Chat not found`.
 /// Telegram's errors come through by name: `CHAT_ID_INVALID`,
 /// `CHANNEL_INVALID`, `CHANNEL_PRIVATE`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetChatProfile {
+    chat: ChatRef,
+}
+
+/// The JSON form of [`GetChatProfile`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct GetChatProfileJson {
     /// The TDLib chat id (a number or a string of digits).
-    #[serde(default)]
     pub chat_id: Option<Value>,
+}
+
+impl GetChatProfile {
+    /// The request for a TDLib chat id; `chat_id is invalid` for 0.
+    pub fn new(chat_id: i64) -> Result<Self, CommandError> {
+        let chat = ChatRef::from_chat_id(chat_id)
+            .ok_or_else(|| CommandError::invalid("chat_id is invalid"))?;
+        Ok(Self { chat })
+    }
 }
 
 impl Command for GetChatProfile {
     const ACTION: &'static str = "get_chat_profile";
+    const SPEC: SpecRef = SpecRef::profile_bootstrap("Command: get_chat_profile");
+    const FIRST_METHOD: Method =
+        Method::of::<tl::functions::users::GetFullUser>("users.getFullUser");
+    type Json = GetChatProfileJson;
     type Response = ChatProfile;
 
+    fn validate(json: GetChatProfileJson) -> Result<Self, CommandError> {
+        Self::new(ids::required_id(json.chat_id.as_ref(), "chat_id")?)
+    }
+
+    fn sample() -> Value {
+        json!({"chat_id": "$FRIEND"})
+    }
+
     async fn run(self, client: &Client) -> Result<ChatProfile, CommandError> {
-        let chat_id = ids::required_id(self.chat_id.as_ref(), "chat_id")?;
-        let chat = ChatRef::from_chat_id(chat_id)
-            .ok_or_else(|| CommandError::invalid("chat_id is invalid"))?;
-        match chat {
+        match self.chat {
             ChatRef::User(user_id) => {
                 let input = client.input_user(user_id).await?;
                 let (user, full) = full_user(client, input).await?;
@@ -751,7 +1030,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn refresh_self_profile(&self) -> Result<SelfProfile, CommandError> {
-        RefreshSelfProfile {}.run(self).await
+        self.run(RefreshSelfProfile {}).await
     }
 
     /// A user with their full info. See [`GetUser`].
@@ -763,15 +1042,12 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn get_user(&self, user_id: i64) -> Result<UserProfile, CommandError> {
-        GetUser {
-            user_id: Some(user_id.into()),
-        }
-        .run(self)
-        .await
+        self.run(GetUser::new(user_id)?).await
     }
 
     /// Sets the account's first name, and the last name when given (`None`
-    /// keeps it, `Some("")` removes it). See [`SetName`].
+    /// keeps it, `Some("")` removes it), cleaned and cut as TDLib does; see
+    /// [`SetName::strict`] to refuse overlong names instead.
     ///
     /// ```no_run
     /// # async fn f(client: tgcmd::Client) -> Result<(), tgcmd::commands::CommandError> {
@@ -781,31 +1057,22 @@ impl Client {
     /// ```
     pub async fn set_name(
         &self,
-        first_name: impl Into<String>,
+        first_name: &str,
         last_name: Option<&str>,
     ) -> Result<td::User, CommandError> {
-        SetName {
-            first_name: Some(first_name.into()),
-            last_name: last_name.map(String::from),
-            full_name: None,
-        }
-        .run(self)
-        .await
+        self.run(SetName::new(first_name, last_name)?).await
     }
 
-    /// Sets the account's bio. See [`SetBio`].
+    /// Sets the account's bio, cleaned and cut as TDLib does; see
+    /// [`SetBio::strict`] to refuse an overlong bio instead.
     ///
     /// ```no_run
     /// # async fn f(client: tgcmd::Client) -> Result<(), tgcmd::commands::CommandError> {
     /// let me = client.set_bio("Backend engineer").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn set_bio(&self, bio: impl Into<String>) -> Result<td::User, CommandError> {
-        SetBio {
-            bio: Some(bio.into()),
-        }
-        .run(self)
-        .await
+    pub async fn set_bio(&self, bio: &str) -> Result<td::User, CommandError> {
+        self.run(SetBio::new(bio)).await
     }
 
     /// Sets the account's username; `""` removes it. See [`SetUsername`].
@@ -814,20 +1081,13 @@ impl Client {
     /// # async fn f(client: tgcmd::Client) -> Result<(), tgcmd::commands::CommandError> {
     /// match client.set_username("ihor_p").await {
     ///     Ok(me) => println!("now @{}", me.usernames.unwrap().editable_username),
-    ///     Err(e) if e.message() == "USERNAME_OCCUPIED" => println!("taken"),
+    ///     Err(e) if e.is_rpc("USERNAME_OCCUPIED") => println!("taken"),
     ///     Err(e) => return Err(e),
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn set_username(
-        &self,
-        username: impl Into<String>,
-    ) -> Result<td::User, CommandError> {
-        SetUsername {
-            username: Some(username.into()),
-        }
-        .run(self)
-        .await
+    pub async fn set_username(&self, username: &str) -> Result<td::User, CommandError> {
+        self.run(SetUsername::new(username)?).await
     }
 
     /// Sets the account's birthdate (`year` optional). See [`SetBirthdate`].
@@ -843,24 +1103,12 @@ impl Client {
         month: i32,
         year: Option<i32>,
     ) -> Result<BirthdateResult, CommandError> {
-        SetBirthdate {
-            day: Some(day.into()),
-            month: Some(month.into()),
-            year: year.map(Value::from),
-            ..SetBirthdate::default()
-        }
-        .run(self)
-        .await
+        self.run(SetBirthdate::new(day, month, year)?).await
     }
 
     /// Removes the account's birthdate. See [`SetBirthdate`].
     pub async fn clear_birthdate(&self) -> Result<BirthdateResult, CommandError> {
-        SetBirthdate {
-            clear: Some(true),
-            ..SetBirthdate::default()
-        }
-        .run(self)
-        .await
+        self.run(SetBirthdate::clear()).await
     }
 
     /// A chat's basic and full info, by TDLib chat id. See [`GetChatProfile`].
@@ -875,10 +1123,6 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn get_chat_profile(&self, chat_id: i64) -> Result<ChatProfile, CommandError> {
-        GetChatProfile {
-            chat_id: Some(chat_id.into()),
-        }
-        .run(self)
-        .await
+        self.run(GetChatProfile::new(chat_id)?).await
     }
 }

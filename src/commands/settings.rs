@@ -1,12 +1,16 @@
 //! The sessions & privacy group (`shared/spec/commands-sessions-privacy.txt`).
+//!
+//! Errors decided locally use TDLib's words where TDLib decides the same
+//! (`Can't block self`, `Parameter offset must be non-negative`, `Parameter
+//! limit must be positive`) and the spec's strings otherwise.
 
 use grammers_tl_types as tl;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::ids::{self, ChatRef};
 use super::td;
-use super::{Command, CommandError};
+use super::{Command, CommandError, Method, SpecRef};
 use crate::client::Client;
 
 const CURRENT_SESSION_ERROR: &str = "current session can't be terminated via terminate_session";
@@ -15,10 +19,6 @@ const BAD_BLOCK_LIST: &str = "block_list must be a TDLib block list type";
 const BAD_MODE: &str = "mode must be one of: all, contacts, nobody";
 /// The pseudo-setting for who may start new chats (global privacy settings).
 const NEW_CHAT_SETTING: &str = "newChatPrivacySettings";
-
-fn ok() -> td::Ok {
-    td::Ok::new()
-}
 
 /// A session id: a number, a numeric string, or `"current"`.
 fn session_id(value: Option<&Value>) -> Result<i64, CommandError> {
@@ -35,12 +35,24 @@ fn session_id(value: Option<&Value>) -> Result<i64, CommandError> {
 
 /// `get_active_sessions`: the account's sessions (`account.getAuthorizations`),
 /// current first, then those waiting for a password, then by last activity.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct GetActiveSessions {}
 
 impl Command for GetActiveSessions {
     const ACTION: &'static str = "get_active_sessions";
+    const SPEC: SpecRef = SpecRef::sessions_privacy("Command: get_active_sessions");
+    const FIRST_METHOD: Method =
+        Method::of::<tl::functions::account::GetAuthorizations>("account.getAuthorizations");
+    type Json = Self;
     type Response = td::Sessions;
+
+    fn validate(json: Self) -> Result<Self, CommandError> {
+        Ok(json)
+    }
+
+    fn sample() -> Value {
+        json!({})
+    }
 
     async fn run(self, client: &Client) -> Result<td::Sessions, CommandError> {
         let tl::enums::account::Authorizations::Authorizations(list) = client
@@ -68,80 +80,155 @@ impl Command for GetActiveSessions {
 
 /// `terminate_session`: ends another session (`account.resetAuthorization`).
 /// The current session (id 0 or `"current"`) is refused.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TerminateSession {
+    session_id: i64,
+}
+
+/// The JSON form of [`TerminateSession`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TerminateSessionJson {
     /// The session to end: its id (number or string of digits); `0`/`"current"` is refused.
-    #[serde(default)]
     pub session_id: Option<Value>,
+}
+
+impl TerminateSession {
+    /// The request; the current session (0) is refused.
+    pub fn new(session_id: i64) -> Result<Self, CommandError> {
+        if session_id == 0 {
+            return Err(CommandError::invalid(CURRENT_SESSION_ERROR));
+        }
+        Ok(Self { session_id })
+    }
 }
 
 impl Command for TerminateSession {
     const ACTION: &'static str = "terminate_session";
-    type Response = td::Ok;
+    const SPEC: SpecRef = SpecRef::sessions_privacy("Command: terminate_session");
+    const FIRST_METHOD: Method =
+        Method::of::<tl::functions::account::ResetAuthorization>("account.resetAuthorization");
+    type Json = TerminateSessionJson;
+    type Response = td::Done;
 
-    async fn run(self, client: &Client) -> Result<td::Ok, CommandError> {
-        let hash = session_id(self.session_id.as_ref())?;
-        if hash == 0 {
-            return Err(CommandError::invalid(CURRENT_SESSION_ERROR));
-        }
+    fn validate(json: TerminateSessionJson) -> Result<Self, CommandError> {
+        Self::new(session_id(json.session_id.as_ref())?)
+    }
+
+    fn sample() -> Value {
+        json!({"session_id": 12345})
+    }
+
+    async fn run(self, client: &Client) -> Result<td::Done, CommandError> {
         client
-            .invoke(&tl::functions::account::ResetAuthorization { hash })
+            .invoke(&tl::functions::account::ResetAuthorization {
+                hash: self.session_id,
+            })
             .await?;
-        Ok(ok())
+        Ok(td::Done::new())
     }
 }
 
 /// `set_session_settings`: whether a session accepts calls and secret chats
 /// (`account.changeAuthorizationSettings`, only the flags given).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetSessionSettings {
+    session_id: i64,
+    can_accept_calls: Option<bool>,
+    can_accept_secret_chats: Option<bool>,
+}
+
+/// The JSON form of [`SetSessionSettings`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SetSessionSettingsJson {
     /// The session to change: its id (number or string of digits), or `0`/`"current"` for this one.
-    #[serde(default)]
     pub session_id: Option<Value>,
     /// Whether the session may accept incoming calls; unchanged if `None`.
-    #[serde(default)]
     pub can_accept_calls: Option<bool>,
     /// Whether the session may accept incoming secret chats; unchanged if `None`.
-    #[serde(default)]
     pub can_accept_secret_chats: Option<bool>,
 }
 
-impl Command for SetSessionSettings {
-    const ACTION: &'static str = "set_session_settings";
-    type Response = td::Ok;
-
-    async fn run(self, client: &Client) -> Result<td::Ok, CommandError> {
-        let hash = session_id(self.session_id.as_ref())?;
-        if self.can_accept_calls.is_none() && self.can_accept_secret_chats.is_none() {
+impl SetSessionSettings {
+    /// The request; at least one of the two settings must be given.
+    pub fn new(
+        session_id: i64,
+        can_accept_calls: Option<bool>,
+        can_accept_secret_chats: Option<bool>,
+    ) -> Result<Self, CommandError> {
+        if can_accept_calls.is_none() && can_accept_secret_chats.is_none() {
             return Err(CommandError::invalid(
                 "at least one of can_accept_calls or can_accept_secret_chats is required",
             ));
         }
+        Ok(Self {
+            session_id,
+            can_accept_calls,
+            can_accept_secret_chats,
+        })
+    }
+}
+
+impl Command for SetSessionSettings {
+    const ACTION: &'static str = "set_session_settings";
+    const SPEC: SpecRef = SpecRef::sessions_privacy("Command: set_session_settings");
+    const FIRST_METHOD: Method = Method::of::<tl::functions::account::ChangeAuthorizationSettings>(
+        "account.changeAuthorizationSettings",
+    );
+    type Json = SetSessionSettingsJson;
+    type Response = td::Done;
+
+    fn validate(json: SetSessionSettingsJson) -> Result<Self, CommandError> {
+        Self::new(
+            session_id(json.session_id.as_ref())?,
+            json.can_accept_calls,
+            json.can_accept_secret_chats,
+        )
+    }
+
+    fn sample() -> Value {
+        json!({"session_id": 12345, "can_accept_calls": false})
+    }
+
+    async fn run(self, client: &Client) -> Result<td::Done, CommandError> {
         client
             .invoke(&tl::functions::account::ChangeAuthorizationSettings {
                 confirmed: false,
-                hash,
+                hash: self.session_id,
                 encrypted_requests_disabled: self.can_accept_secret_chats.map(|can| !can),
                 call_requests_disabled: self.can_accept_calls.map(|can| !can),
             })
             .await?;
-        Ok(ok())
+        Ok(td::Done::new())
     }
 }
 
 /// `terminate_all_other_sessions` (`auth.resetAuthorizations`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct TerminateAllOtherSessions {}
 
 impl Command for TerminateAllOtherSessions {
     const ACTION: &'static str = "terminate_all_other_sessions";
-    type Response = td::Ok;
+    const SPEC: SpecRef = SpecRef::sessions_privacy("Command: terminate_all_other_sessions");
+    const FIRST_METHOD: Method =
+        Method::of::<tl::functions::auth::ResetAuthorizations>("auth.resetAuthorizations");
+    type Json = Self;
+    type Response = td::Done;
 
-    async fn run(self, client: &Client) -> Result<td::Ok, CommandError> {
+    fn validate(json: Self) -> Result<Self, CommandError> {
+        Ok(json)
+    }
+
+    fn sample() -> Value {
+        json!({})
+    }
+
+    async fn run(self, client: &Client) -> Result<td::Done, CommandError> {
         client
             .invoke(&tl::functions::auth::ResetAuthorizations {})
             .await?;
-        Ok(ok())
+        Ok(td::Done::new())
     }
 }
 
@@ -149,9 +236,10 @@ impl Command for TerminateAllOtherSessions {
 // Block lists
 
 /// TDLib's block lists: the main one and the one for stories.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BlockList {
     /// `blockListMain`: the main block list, for messages and everything else.
+    #[default]
     Main,
     /// `blockListStories`: users who can't see the account's stories.
     Stories,
@@ -182,22 +270,17 @@ impl BlockList {
     }
 }
 
-fn required_user_id(value: Option<&Value>) -> Result<i64, CommandError> {
-    match value {
-        None | Some(Value::Null) => Err(CommandError::invalid("user_id is required")),
-        Some(value) => ids::id_from_value(value)
-            .ok_or_else(|| CommandError::invalid("user_id must be an integer")),
-    }
-}
+/// TDLib's answer to blocking the account itself.
+pub const CANT_BLOCK_SELF: &str = "Can't block self";
 
 async fn set_blocked(
     client: &Client,
     user_id: i64,
     blocked: bool,
     list: BlockList,
-) -> Result<td::Ok, CommandError> {
+) -> Result<td::Done, CommandError> {
     if blocked && user_id == client.self_id().await? {
-        return Err(CommandError::invalid("can't block yourself"));
+        return Err(CommandError::invalid(CANT_BLOCK_SELF));
     }
     let id = client.input_peer_user(user_id).await?;
     let my_stories_from = list.stories();
@@ -216,92 +299,189 @@ async fn set_blocked(
             })
             .await?;
     }
-    Ok(ok())
+    Ok(td::Done::new())
 }
 
 /// `block_user`: blocks (or, with `is_blocked: false`, unblocks) a user in
 /// the main or stories block list (`contacts.block` / `contacts.unblock`).
-#[derive(Debug, Clone, Default, Deserialize)]
+///
+/// Blocking the account itself is `Can't block self`, as in TDLib. That
+/// check needs the account's own id, which the client asks Telegram for
+/// once (`users.getUsers`) if it does not know it yet; nothing else is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockUser {
+    user_id: i64,
+    blocked: bool,
+    list: BlockList,
+}
+
+/// The JSON form of [`BlockUser`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct BlockUserJson {
     /// The user to block or unblock (number or string of digits); required.
-    #[serde(default)]
     pub user_id: Option<Value>,
     /// `false` unblocks; blocks when absent.
-    #[serde(default)]
     pub is_blocked: Option<bool>,
     /// `blockListMain` (the default) or `blockListStories`, as a name or an `{"@type": …}` object.
-    #[serde(default)]
     pub block_list: Option<Value>,
+}
+
+impl BlockUser {
+    /// Blocks (`blocked`) or unblocks `user_id` in `list`.
+    pub fn new(user_id: i64, blocked: bool, list: BlockList) -> Self {
+        Self {
+            user_id,
+            blocked,
+            list,
+        }
+    }
 }
 
 impl Command for BlockUser {
     const ACTION: &'static str = "block_user";
-    type Response = td::Ok;
+    const SPEC: SpecRef = SpecRef::sessions_privacy("Command: block_user");
+    const FIRST_METHOD: Method = Method::of::<tl::functions::contacts::Block>("contacts.block");
+    type Json = BlockUserJson;
+    type Response = td::Done;
 
-    async fn run(self, client: &Client) -> Result<td::Ok, CommandError> {
-        let user_id = required_user_id(self.user_id.as_ref())?;
-        let list = BlockList::parse(self.block_list.as_ref())?;
-        set_blocked(client, user_id, self.is_blocked.unwrap_or(true), list).await
+    fn validate(json: BlockUserJson) -> Result<Self, CommandError> {
+        let user_id = ids::required_id(json.user_id.as_ref(), "user_id")?;
+        let list = BlockList::parse(json.block_list.as_ref())?;
+        Ok(Self::new(user_id, json.is_blocked.unwrap_or(true), list))
+    }
+
+    fn sample() -> Value {
+        json!({"user_id": "$FRIEND"})
+    }
+
+    async fn run(self, client: &Client) -> Result<td::Done, CommandError> {
+        set_blocked(client, self.user_id, self.blocked, self.list).await
     }
 }
 
 /// `unblock_user` (`contacts.unblock`, main list).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnblockUser {
+    user_id: i64,
+}
+
+/// The JSON form of [`UnblockUser`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct UnblockUserJson {
     /// The user to unblock (number or string of digits); required.
-    #[serde(default)]
     pub user_id: Option<Value>,
+}
+
+impl UnblockUser {
+    /// Unblocks `user_id` in the main list.
+    pub fn new(user_id: i64) -> Self {
+        Self { user_id }
+    }
 }
 
 impl Command for UnblockUser {
     const ACTION: &'static str = "unblock_user";
-    type Response = td::Ok;
+    const SPEC: SpecRef = SpecRef::sessions_privacy("Command: unblock_user");
+    const FIRST_METHOD: Method = Method::of::<tl::functions::contacts::Unblock>("contacts.unblock");
+    type Json = UnblockUserJson;
+    type Response = td::Done;
 
-    async fn run(self, client: &Client) -> Result<td::Ok, CommandError> {
-        let user_id = required_user_id(self.user_id.as_ref())?;
-        set_blocked(client, user_id, false, BlockList::Main).await
+    fn validate(json: UnblockUserJson) -> Result<Self, CommandError> {
+        Ok(Self::new(ids::required_id(
+            json.user_id.as_ref(),
+            "user_id",
+        )?))
+    }
+
+    fn sample() -> Value {
+        json!({"user_id": "$FRIEND"})
+    }
+
+    async fn run(self, client: &Client) -> Result<td::Done, CommandError> {
+        set_blocked(client, self.user_id, false, BlockList::Main).await
     }
 }
 
 /// `get_blocked_users` (`contacts.getBlocked`), as `messageSenders`.
-#[derive(Debug, Clone, Default, Deserialize)]
+///
+/// `offset` defaults to 0 and `limit` to 50; TDLib's words for bad ones:
+/// `Parameter offset must be non-negative`, `Parameter limit must be
+/// positive`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetBlockedUsers {
+    list: BlockList,
+    offset: i32,
+    limit: i32,
+}
+
+/// The JSON form of [`GetBlockedUsers`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct GetBlockedUsersJson {
     /// Which list to read: `blockListMain` (the default) or `blockListStories`.
-    #[serde(default)]
     pub block_list: Option<Value>,
     /// How many blocked users to skip; 0 when absent.
-    #[serde(default)]
     pub offset: Option<i32>,
     /// How many to return at most; 50 when absent.
-    #[serde(default)]
     pub limit: Option<i32>,
+}
+
+impl GetBlockedUsers {
+    /// `limit` blocked users of `list`, from `offset`.
+    pub fn new(list: BlockList, offset: i32, limit: i32) -> Result<Self, CommandError> {
+        if offset < 0 {
+            return Err(CommandError::invalid(
+                "Parameter offset must be non-negative",
+            ));
+        }
+        if limit <= 0 {
+            return Err(CommandError::invalid("Parameter limit must be positive"));
+        }
+        Ok(Self {
+            list,
+            offset,
+            limit,
+        })
+    }
 }
 
 impl Command for GetBlockedUsers {
     const ACTION: &'static str = "get_blocked_users";
+    const SPEC: SpecRef = SpecRef::sessions_privacy("Command: get_blocked_users");
+    const FIRST_METHOD: Method =
+        Method::of::<tl::functions::contacts::GetBlocked>("contacts.getBlocked");
+    type Json = GetBlockedUsersJson;
     type Response = td::MessageSenders;
 
+    fn validate(json: GetBlockedUsersJson) -> Result<Self, CommandError> {
+        Self::new(
+            BlockList::parse(json.block_list.as_ref())?,
+            json.offset.unwrap_or(0),
+            json.limit.unwrap_or(50),
+        )
+    }
+
+    fn sample() -> Value {
+        json!({})
+    }
+
     async fn run(self, client: &Client) -> Result<td::MessageSenders, CommandError> {
-        let list = BlockList::parse(self.block_list.as_ref())?;
-        let offset = self.offset.unwrap_or(0);
-        let limit = self.limit.unwrap_or(50);
-        if offset < 0 {
-            return Err(CommandError::invalid("offset must be >= 0"));
-        }
-        if limit <= 0 {
-            return Err(CommandError::invalid("limit must be positive"));
-        }
         let answer = client
             .invoke(&tl::functions::contacts::GetBlocked {
-                my_stories_from: list.stories(),
-                offset,
-                limit,
+                my_stories_from: self.list.stories(),
+                offset: self.offset,
+                limit: self.limit,
             })
             .await?;
         let (total, blocked, users, chats) = match answer {
-            tl::enums::contacts::Blocked::Blocked(b) => {
-                (b.blocked.len() as i32, b.blocked, b.users, b.chats)
-            }
+            tl::enums::contacts::Blocked::Blocked(b) => (
+                i32::try_from(b.blocked.len()).unwrap_or(i32::MAX),
+                b.blocked,
+                b.users,
+                b.chats,
+            ),
             tl::enums::contacts::Blocked::Slice(b) => (b.count, b.blocked, b.users, b.chats),
         };
         client.remember_users(&users).await?;
@@ -694,20 +874,46 @@ fn new_chat_settings(settings: &tl::types::GlobalPrivacySettings) -> NewChatPriv
 
 /// `get_privacy_setting` (`account.getPrivacy`, or the global settings for
 /// `newChatPrivacySettings`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetPrivacySetting {
+    setting: PrivacySetting,
+}
+
+/// The JSON form of [`GetPrivacySetting`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct GetPrivacySettingJson {
     /// The setting to read: a TDLib name or an object with `@type`; required.
-    #[serde(default)]
     pub setting: Option<Value>,
+}
+
+impl GetPrivacySetting {
+    /// Reads `setting`.
+    pub fn new(setting: PrivacySetting) -> Self {
+        Self { setting }
+    }
 }
 
 impl Command for GetPrivacySetting {
     const ACTION: &'static str = "get_privacy_setting";
+    const SPEC: SpecRef = SpecRef::sessions_privacy("Command: get_privacy_setting");
+    const FIRST_METHOD: Method =
+        Method::of::<tl::functions::account::GetPrivacy>("account.getPrivacy");
+    type Json = GetPrivacySettingJson;
     type Response = PrivacyValue;
 
+    fn validate(json: GetPrivacySettingJson) -> Result<Self, CommandError> {
+        Ok(Self::new(PrivacySetting::parse(
+            json.setting.as_ref().unwrap_or(&Value::Null),
+        )?))
+    }
+
+    fn sample() -> Value {
+        json!({"setting": "userPrivacySettingShowBio"})
+    }
+
     async fn run(self, client: &Client) -> Result<PrivacyValue, CommandError> {
-        let setting = PrivacySetting::parse(self.setting.as_ref().unwrap_or(&Value::Null))?;
-        read_setting(client, &setting).await
+        read_setting(client, &self.setting).await
     }
 }
 
@@ -742,19 +948,36 @@ pub struct FailedSetting {
 /// `get_privacy_settings`: several settings, one `account.getPrivacy` per key.
 /// Without `settings`, reads every supported one. Fails with
 /// `failed to get privacy settings` only when none could be read.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetPrivacySettings {
+    settings: Vec<PrivacySetting>,
+}
+
+/// The JSON form of [`GetPrivacySettings`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct GetPrivacySettingsJson {
     /// The settings to read: a list of names (or `@type` objects), or one name; all supported ones when absent.
-    #[serde(default)]
     pub settings: Option<Value>,
+}
+
+impl GetPrivacySettings {
+    /// Reads `settings`, one request each.
+    pub fn new(settings: Vec<PrivacySetting>) -> Self {
+        Self { settings }
+    }
 }
 
 impl Command for GetPrivacySettings {
     const ACTION: &'static str = "get_privacy_settings";
+    const SPEC: SpecRef = SpecRef::sessions_privacy("Command: get_privacy_settings");
+    const FIRST_METHOD: Method =
+        Method::of::<tl::functions::account::GetPrivacy>("account.getPrivacy");
+    type Json = GetPrivacySettingsJson;
     type Response = PrivacySettings;
 
-    async fn run(self, client: &Client) -> Result<PrivacySettings, CommandError> {
-        let wanted: Vec<PrivacySetting> = match &self.settings {
+    fn validate(json: GetPrivacySettingsJson) -> Result<Self, CommandError> {
+        let settings = match &json.settings {
             None | Some(Value::Null) => PrivacySetting::all(),
             Some(Value::Array(items)) => items
                 .iter()
@@ -763,7 +986,15 @@ impl Command for GetPrivacySettings {
             Some(item @ Value::String(_)) => vec![PrivacySetting::parse(item)?],
             Some(_) => return Err(CommandError::invalid("settings must be a list or string")),
         };
-        read_settings(client, &wanted).await
+        Ok(Self::new(settings))
+    }
+
+    fn sample() -> Value {
+        json!({"settings": ["userPrivacySettingShowBio"]})
+    }
+
+    async fn run(self, client: &Client) -> Result<PrivacySettings, CommandError> {
+        read_settings(client, &self.settings).await
     }
 }
 
@@ -792,53 +1023,73 @@ async fn read_settings(
     }
     if answer.settings.is_empty() && !answer.failed.is_empty() {
         // Requests were sent, so this is not a validation error.
-        return Err(CommandError::aborted("failed to get privacy settings"));
+        return Err(CommandError::failed_after_send(
+            "failed to get privacy settings",
+        ));
     }
     Ok(answer)
+}
+
+/// What `set_privacy_setting` changes.
+#[derive(Debug, Clone, PartialEq)]
+enum PrivacyChange {
+    /// New rules for a `userPrivacySetting*` key.
+    Rules {
+        key: tl::enums::InputPrivacyKey,
+        rules: Vec<PrivacyRule>,
+    },
+    /// Whether non-contacts may start chats (`newChatPrivacySettings`).
+    NewChats(bool),
 }
 
 /// `set_privacy_setting`: rules for a `userPrivacySetting*` from a `mode`
 /// (`all`, `contacts`, `nobody`) with exceptions, or from raw `rules`; or,
 /// for `newChatPrivacySettings`, whether unknown users may start chats.
-#[derive(Debug, Clone, Default, Deserialize)]
+///
+/// Every rule is checked before anything is sent (a chat id that names no
+/// group is `chat <id> is not a group`); the users a rule names are then
+/// resolved, which may ask Telegram for a user the session never met.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SetPrivacySetting {
+    change: PrivacyChange,
+}
+
+/// The JSON form of [`SetPrivacySetting`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SetPrivacySettingJson {
     /// The setting to change: a TDLib name or an object with `@type`; required.
-    #[serde(default)]
     pub setting: Option<Value>,
     /// The base rule: `"all"`, `"contacts"` or `"nobody"`; required unless `rules` is given.
-    #[serde(default)]
     pub mode: Option<Value>,
     /// Users allowed despite `mode`.
-    #[serde(default, deserialize_with = "ids::flexible_ids")]
+    #[serde(deserialize_with = "ids::flexible_ids")]
     pub allow_user_ids: Vec<i64>,
     /// Users restricted despite `mode`.
-    #[serde(default, deserialize_with = "ids::flexible_ids")]
+    #[serde(deserialize_with = "ids::flexible_ids")]
     pub restrict_user_ids: Vec<i64>,
     /// TDLib chat ids of groups whose members are allowed despite `mode`.
-    #[serde(default, deserialize_with = "ids::flexible_ids")]
+    #[serde(deserialize_with = "ids::flexible_ids")]
     pub allow_chat_ids: Vec<i64>,
     /// TDLib chat ids of groups whose members are restricted despite `mode`.
-    #[serde(default, deserialize_with = "ids::flexible_ids")]
+    #[serde(deserialize_with = "ids::flexible_ids")]
     pub restrict_chat_ids: Vec<i64>,
     /// Also allow all Telegram Premium users.
-    #[serde(default)]
     pub allow_premium_users: bool,
     /// Raw rules (a `userPrivacySettingRules` object or a list), used instead of `mode` and the lists.
-    #[serde(default)]
     pub rules: Option<Value>,
     /// For `newChatPrivacySettings`: whether non-contacts may start chats; must be a boolean.
-    #[serde(default)]
     pub allow_new_chats_from_unknown_users: Option<Value>,
 }
 
-impl SetPrivacySetting {
+impl SetPrivacySettingJson {
     /// The rules from `rules` or from `mode` and the exception lists.
-    fn rules(&self) -> Result<Vec<PrivacyRule>, CommandError> {
-        if let Some(raw) = &self.rules {
+    fn rules(self) -> Result<Vec<PrivacyRule>, CommandError> {
+        if let Some(raw) = self.rules {
             let items = match raw {
-                Value::Array(items) => items.clone(),
-                Value::Object(object) => match object.get("rules") {
-                    Some(Value::Array(items)) => items.clone(),
+                Value::Array(items) => items,
+                Value::Object(mut object) => match object.remove("rules") {
+                    Some(Value::Array(items)) => items,
                     _ => {
                         return Err(CommandError::invalid(
                             "rules must be a userPrivacySettingRules object or a list",
@@ -869,22 +1120,22 @@ impl SetPrivacySetting {
         let mut rules = Vec::new();
         if !self.restrict_user_ids.is_empty() {
             rules.push(PrivacyRule::RestrictUsers {
-                user_ids: self.restrict_user_ids.clone(),
+                user_ids: self.restrict_user_ids,
             });
         }
         if !self.restrict_chat_ids.is_empty() {
             rules.push(PrivacyRule::RestrictChatMembers {
-                chat_ids: self.restrict_chat_ids.clone(),
+                chat_ids: self.restrict_chat_ids,
             });
         }
         if !self.allow_user_ids.is_empty() {
             rules.push(PrivacyRule::AllowUsers {
-                user_ids: self.allow_user_ids.clone(),
+                user_ids: self.allow_user_ids,
             });
         }
         if !self.allow_chat_ids.is_empty() {
             rules.push(PrivacyRule::AllowChatMembers {
-                chat_ids: self.allow_chat_ids.clone(),
+                chat_ids: self.allow_chat_ids,
             });
         }
         if self.allow_premium_users {
@@ -895,21 +1146,67 @@ impl SetPrivacySetting {
     }
 }
 
+impl SetPrivacySetting {
+    /// Replaces the rules of a `userPrivacySetting*` (not
+    /// `newChatPrivacySettings`: use [`SetPrivacySetting::new_chats`]).
+    pub fn rules(setting: &PrivacySetting, rules: Vec<PrivacyRule>) -> Result<Self, CommandError> {
+        let PrivacySetting::User { key, .. } = setting else {
+            return Err(CommandError::invalid(UNSUPPORTED_SETTING));
+        };
+        // Checked here so that a bad chat id sends nothing.
+        for rule in &rules {
+            if let PrivacyRule::AllowChatMembers { chat_ids }
+            | PrivacyRule::RestrictChatMembers { chat_ids } = rule
+            {
+                bare_chat_ids(chat_ids)?;
+            }
+        }
+        Ok(Self {
+            change: PrivacyChange::Rules {
+                key: key.clone(),
+                rules,
+            },
+        })
+    }
+
+    /// Sets whether users who are not contacts may start chats.
+    pub fn new_chats(allow_new_chats_from_unknown_users: bool) -> Self {
+        Self {
+            change: PrivacyChange::NewChats(allow_new_chats_from_unknown_users),
+        }
+    }
+}
+
 impl Command for SetPrivacySetting {
     const ACTION: &'static str = "set_privacy_setting";
+    const SPEC: SpecRef = SpecRef::sessions_privacy("Command: set_privacy_setting");
+    const FIRST_METHOD: Method =
+        Method::of::<tl::functions::account::SetPrivacy>("account.setPrivacy");
+    type Json = SetPrivacySettingJson;
     type Response = PrivacyValue;
 
-    async fn run(self, client: &Client) -> Result<PrivacyValue, CommandError> {
-        let setting = PrivacySetting::parse(self.setting.as_ref().unwrap_or(&Value::Null))?;
+    fn validate(json: SetPrivacySettingJson) -> Result<Self, CommandError> {
+        let setting = PrivacySetting::parse(json.setting.as_ref().unwrap_or(&Value::Null))?;
         match setting {
-            PrivacySetting::NewChats => match &self.allow_new_chats_from_unknown_users {
-                Some(Value::Bool(allow)) => set_new_chat_privacy(client, *allow).await,
+            PrivacySetting::NewChats => match json.allow_new_chats_from_unknown_users {
+                Some(Value::Bool(allow)) => Ok(Self::new_chats(allow)),
                 _ => Err(CommandError::invalid(
                     "allow_new_chats_from_unknown_users must be a boolean",
                 )),
             },
-            PrivacySetting::User { key, .. } => {
-                let rules = rules_to_tl(client, self.rules()?).await?;
+            user @ PrivacySetting::User { .. } => Self::rules(&user, json.rules()?),
+        }
+    }
+
+    fn sample() -> Value {
+        json!({"setting": "userPrivacySettingShowBio", "mode": "contacts"})
+    }
+
+    async fn run(self, client: &Client) -> Result<PrivacyValue, CommandError> {
+        match self.change {
+            PrivacyChange::NewChats(allow) => set_new_chat_privacy(client, allow).await,
+            PrivacyChange::Rules { key, rules } => {
+                let rules = rules_to_tl(client, rules).await?;
                 let tl::enums::account::PrivacyRules::Rules(answer) = client
                     .invoke(&tl::functions::account::SetPrivacy { key, rules })
                     .await?;
@@ -943,80 +1240,67 @@ async fn set_new_chat_privacy(client: &Client, allow: bool) -> Result<PrivacyVal
 impl Client {
     /// The account's sessions. See [`GetActiveSessions`].
     pub async fn get_active_sessions(&self) -> Result<td::Sessions, CommandError> {
-        GetActiveSessions {}.run(self).await
+        self.run(GetActiveSessions {}).await
     }
 
     /// Ends another session by its id. See [`TerminateSession`].
-    pub async fn terminate_session(&self, session_id: i64) -> Result<td::Ok, CommandError> {
-        TerminateSession {
-            session_id: Some(session_id.into()),
-        }
-        .run(self)
-        .await
+    pub async fn terminate_session(&self, session_id: i64) -> Result<td::Done, CommandError> {
+        self.run(TerminateSession::new(session_id)?).await
     }
 
-    /// Sets whether a session accepts calls and secret chats.
+    /// Sets whether a session accepts calls and secret chats. See
+    /// [`SetSessionSettings`].
     pub async fn set_session_settings(
         &self,
         session_id: i64,
         can_accept_calls: Option<bool>,
         can_accept_secret_chats: Option<bool>,
-    ) -> Result<td::Ok, CommandError> {
-        SetSessionSettings {
-            session_id: Some(session_id.into()),
+    ) -> Result<td::Done, CommandError> {
+        self.run(SetSessionSettings::new(
+            session_id,
             can_accept_calls,
             can_accept_secret_chats,
-        }
-        .run(self)
+        )?)
         .await
     }
 
-    /// Ends every session but this one.
-    pub async fn terminate_all_other_sessions(&self) -> Result<td::Ok, CommandError> {
-        TerminateAllOtherSessions {}.run(self).await
+    /// Ends every session but this one. See [`TerminateAllOtherSessions`].
+    pub async fn terminate_all_other_sessions(&self) -> Result<td::Done, CommandError> {
+        self.run(TerminateAllOtherSessions {}).await
     }
 
-    /// Blocks or unblocks a user in a block list.
+    /// Blocks or unblocks a user in a block list. See [`BlockUser`].
     pub async fn block_user(
         &self,
         user_id: i64,
         blocked: bool,
         list: BlockList,
-    ) -> Result<td::Ok, CommandError> {
-        set_blocked(self, user_id, blocked, list).await
+    ) -> Result<td::Done, CommandError> {
+        self.run(BlockUser::new(user_id, blocked, list)).await
     }
 
     /// Unblocks a user in the main block list. See [`UnblockUser`].
-    pub async fn unblock_user(&self, user_id: i64) -> Result<td::Ok, CommandError> {
-        set_blocked(self, user_id, false, BlockList::Main).await
+    pub async fn unblock_user(&self, user_id: i64) -> Result<td::Done, CommandError> {
+        self.run(UnblockUser::new(user_id)).await
     }
 
-    /// The blocked users of a list, `limit` from `offset`.
+    /// The blocked users of a list, `limit` from `offset`. See
+    /// [`GetBlockedUsers`].
     pub async fn get_blocked_users(
         &self,
         list: BlockList,
         offset: i32,
         limit: i32,
     ) -> Result<td::MessageSenders, CommandError> {
-        let name = match list {
-            BlockList::Main => "blockListMain",
-            BlockList::Stories => "blockListStories",
-        };
-        GetBlockedUsers {
-            block_list: Some(name.into()),
-            offset: Some(offset),
-            limit: Some(limit),
-        }
-        .run(self)
-        .await
+        self.run(GetBlockedUsers::new(list, offset, limit)?).await
     }
 
-    /// Reads one privacy setting.
+    /// Reads one privacy setting. See [`GetPrivacySetting`].
     pub async fn get_privacy_setting(
         &self,
         setting: &PrivacySetting,
     ) -> Result<PrivacyValue, CommandError> {
-        read_setting(self, setting).await
+        self.run(GetPrivacySetting::new(setting.clone())).await
     }
 
     /// Reads several privacy settings, one request each; pass
@@ -1026,7 +1310,7 @@ impl Client {
         &self,
         settings: &[PrivacySetting],
     ) -> Result<PrivacySettings, CommandError> {
-        read_settings(self, settings).await
+        self.run(GetPrivacySettings::new(settings.to_vec())).await
     }
 
     /// Sets whether users who are not contacts may start chats
@@ -1035,7 +1319,10 @@ impl Client {
         &self,
         allow_new_chats_from_unknown_users: bool,
     ) -> Result<PrivacyValue, CommandError> {
-        set_new_chat_privacy(self, allow_new_chats_from_unknown_users).await
+        self.run(SetPrivacySetting::new_chats(
+            allow_new_chats_from_unknown_users,
+        ))
+        .await
     }
 
     /// Replaces the rules of a `userPrivacySetting*`. TDLib's `mode` and
@@ -1046,19 +1333,6 @@ impl Client {
         setting: &PrivacySetting,
         rules: Vec<PrivacyRule>,
     ) -> Result<PrivacyValue, CommandError> {
-        let PrivacySetting::User { key, .. } = setting else {
-            return Err(CommandError::invalid(UNSUPPORTED_SETTING));
-        };
-        let rules = rules_to_tl(self, rules).await?;
-        let tl::enums::account::PrivacyRules::Rules(answer) = self
-            .invoke(&tl::functions::account::SetPrivacy {
-                key: key.clone(),
-                rules,
-            })
-            .await?;
-        Ok(PrivacyValue::Rules(rules_from_tl(
-            &answer.rules,
-            &answer.chats,
-        )))
+        self.run(SetPrivacySetting::rules(setting, rules)?).await
     }
 }

@@ -143,22 +143,23 @@ impl User {
     }
 }
 
-/// `ok`
+/// `ok`: the request succeeded and has nothing else to return. (Named
+/// `Done` so that it never shadows the prelude's `Ok`.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Ok {
+pub struct Done {
     /// The td_api type name, always `"ok"`.
     #[serde(rename = "@type")]
     pub kind: &'static str,
 }
 
-impl Ok {
+impl Done {
     /// The `ok` object.
     pub const fn new() -> Self {
         Self { kind: "ok" }
     }
 }
 
-impl Default for Ok {
+impl Default for Done {
     fn default() -> Self {
         Self::new()
     }

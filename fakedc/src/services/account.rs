@@ -9,14 +9,13 @@ use crate::world::Birthday;
 
 /// Telegram's limits on profile fields (from the client app config).
 const MAX_NAME_LEN: usize = 64;
-const MAX_ABOUT_LEN: usize = 70;
-const MAX_ABOUT_LEN_PREMIUM: usize = 140;
 /// "An invalid age was specified, must be between 0 and 150 years."
 const MAX_AGE_YEARS: i32 = 150;
 
 pub(super) fn register(router: &mut Router) {
     router.add::<tl::functions::account::UpdateProfile, _>(|ctx, request| {
         let viewer = ctx.require_user()?;
+        let limits = ctx.world.limits();
         let mut state = ctx.world.lock();
         let user = state
             .users
@@ -33,15 +32,10 @@ pub(super) fn register(router: &mut Router) {
         {
             return Err(RpcError::bad_request("LASTNAME_INVALID"));
         }
-        if let Some(about) = &request.about {
-            let max = if user.premium {
-                MAX_ABOUT_LEN_PREMIUM
-            } else {
-                MAX_ABOUT_LEN
-            };
-            if about.chars().count() > max {
-                return Err(RpcError::bad_request("ABOUT_TOO_LONG"));
-            }
+        if let Some(about) = &request.about
+            && about.chars().count() > limits.max_about_len(user.premium)
+        {
+            return Err(RpcError::bad_request("ABOUT_TOO_LONG"));
         }
         if let Some(first) = request.first_name {
             user.first_name = first.trim().to_string();

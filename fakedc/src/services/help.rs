@@ -99,7 +99,8 @@ fn config(ctx: &CallContext<'_>) -> tl::enums::Config {
     .into()
 }
 
-/// `help.appConfig` with the upload limits clients need to plan uploads.
+/// `help.appConfig` with the upload limits clients need to plan uploads and
+/// the bio limits `account.updateProfile` enforces.
 fn app_config(ctx: &CallContext<'_>) -> tl::enums::help::AppConfig {
     let limits = ctx.world.limits();
     let number = |key: &str, value: i32| -> tl::enums::JsonobjectValue {
@@ -123,6 +124,14 @@ fn app_config(ctx: &CallContext<'_>) -> tl::enums::help::AppConfig {
                 number(
                     "upload_max_fileparts_premium",
                     limits.upload_max_fileparts_premium,
+                ),
+                number(
+                    "about_length_limit_default",
+                    i32::try_from(limits.about_length_limit_default).unwrap_or(i32::MAX),
+                ),
+                number(
+                    "about_length_limit_premium",
+                    i32::try_from(limits.about_length_limit_premium).unwrap_or(i32::MAX),
                 ),
             ],
         }
