@@ -30,6 +30,7 @@ pub mod commands;
 pub mod error;
 pub mod media;
 pub mod peers;
+pub mod td;
 pub mod transfer;
 pub mod types;
 

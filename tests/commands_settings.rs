@@ -498,7 +498,6 @@ async fn privacy_settings_write() {
     assert_eq!(
         typed,
         PrivacyValue::Rules(tgcmd::commands::settings::PrivacyRules {
-            kind: "userPrivacySettingRules",
             rules: vec![PrivacyRule::AllowContacts],
         })
     );

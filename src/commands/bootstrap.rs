@@ -485,7 +485,6 @@ impl Command for ImportContacts {
     async fn run(self, client: &Client) -> Result<td::ImportedContacts, CommandError> {
         let contacts = &self.contacts;
         let mut answer = td::ImportedContacts {
-            kind: "importedContacts",
             user_ids: vec![0; contacts.len()],
             importer_count: vec![0; contacts.len()],
         };

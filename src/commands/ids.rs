@@ -1,22 +1,11 @@
-//! Ids in JSON: accepted as numbers or numeric strings, written the way
-//! TDLib writes them, and TDLib's marked chat ids.
+//! Ids in command requests: the JSON id rules of [`crate::td::ids`], plus
+//! the spec's errors for a required id.
 
-use serde::{Deserialize, Deserializer, Serializer};
 use serde_json::Value;
 
+pub use crate::td::ids::*;
+
 use super::CommandError;
-
-/// Offset TDLib adds to channel and supergroup ids (`-1000000000000 - id`).
-pub const CHANNEL_CHAT_ID_OFFSET: i64 = 1_000_000_000_000;
-
-/// An id from a JSON number or a string of digits (with an optional `-`).
-pub fn id_from_value(value: &Value) -> Option<i64> {
-    match value {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
 
 /// A required id field: `<field> is required` when absent or null,
 /// `<field> must be an integer` when it is neither a number nor a string of
@@ -26,106 +15,5 @@ pub fn required_id(value: Option<&Value>, field: &str) -> Result<i64, CommandErr
         None | Some(Value::Null) => Err(CommandError::invalid(format!("{field} is required"))),
         Some(value) => id_from_value(value)
             .ok_or_else(|| CommandError::invalid(format!("{field} must be an integer"))),
-    }
-}
-
-/// Deserializes an `i64` given as a number or a numeric string.
-pub fn flexible_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
-    let value = Value::deserialize(deserializer)?;
-    id_from_value(&value)
-        .ok_or_else(|| serde::de::Error::custom(format!("expected an integer id, got {value}")))
-}
-
-/// Like [`flexible_id`], for optional fields (absent or `null` is `None`).
-pub fn flexible_id_opt<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<i64>, D::Error> {
-    let value = Option::<Value>::deserialize(deserializer)?;
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => id_from_value(&value).map(Some).ok_or_else(|| {
-            serde::de::Error::custom(format!("expected an integer id, got {value}"))
-        }),
-    }
-}
-
-/// Like [`flexible_id`], for lists of ids.
-pub fn flexible_ids<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<i64>, D::Error> {
-    let values = Option::<Vec<Value>>::deserialize(deserializer)?.unwrap_or_default();
-    values
-        .iter()
-        .map(|value| {
-            id_from_value(value).ok_or_else(|| {
-                serde::de::Error::custom(format!("expected an integer id, got {value}"))
-            })
-        })
-        .collect()
-}
-
-/// Serializes a 64-bit value as a decimal string, as TDLib does for `int64`.
-pub fn as_string<S: Serializer>(value: &i64, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&value.to_string())
-}
-
-/// What a TDLib chat id names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChatRef {
-    /// A private chat: the user's id (chat id `id`).
-    User(i64),
-    /// A basic group: its MTProto chat id (chat id `-id`).
-    BasicGroup(i64),
-    /// A channel or supergroup: its MTProto channel id (chat id `-1000000000000 - id`).
-    Channel(i64),
-}
-
-impl ChatRef {
-    /// Decodes TDLib's marking; `None` for 0 or ids outside every range.
-    pub fn from_chat_id(chat_id: i64) -> Option<Self> {
-        match chat_id {
-            id if id > 0 => Some(ChatRef::User(id)),
-            id if id < -CHANNEL_CHAT_ID_OFFSET => {
-                Some(ChatRef::Channel(-CHANNEL_CHAT_ID_OFFSET - id))
-            }
-            id if id < 0 => Some(ChatRef::BasicGroup(-id)),
-            _ => None,
-        }
-    }
-
-    /// The TDLib chat id.
-    pub fn chat_id(self) -> i64 {
-        match self {
-            ChatRef::User(id) => id,
-            ChatRef::BasicGroup(id) => -id,
-            ChatRef::Channel(id) => -CHANNEL_CHAT_ID_OFFSET - id,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chat_ids_round_trip() {
-        for chat in [
-            ChatRef::User(42),
-            ChatRef::BasicGroup(42),
-            ChatRef::Channel(1_234_567_890),
-        ] {
-            assert_eq!(ChatRef::from_chat_id(chat.chat_id()), Some(chat));
-        }
-        assert_eq!(
-            ChatRef::from_chat_id(-1001234567890),
-            Some(ChatRef::Channel(1234567890))
-        );
-        assert_eq!(ChatRef::from_chat_id(0), None);
-    }
-
-    #[test]
-    fn ids_come_as_numbers_or_strings() {
-        assert_eq!(id_from_value(&serde_json::json!(5)), Some(5));
-        assert_eq!(id_from_value(&serde_json::json!("-77")), Some(-77));
-        assert_eq!(id_from_value(&serde_json::json!("x")), None);
-        assert_eq!(id_from_value(&serde_json::json!(1.5)), None);
     }
 }

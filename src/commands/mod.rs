@@ -59,7 +59,9 @@ pub mod limits;
 pub mod profile;
 pub mod profile_store;
 pub mod settings;
-pub mod td;
+
+/// The td_api objects commands return (see [`crate::td`]).
+pub use crate::td;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -71,7 +71,6 @@ impl Command for GetActiveSessions {
             )
         });
         Ok(td::Sessions {
-            kind: "sessions",
             sessions,
             inactive_session_ttl_days: list.authorization_ttl_days,
         })
@@ -235,15 +234,7 @@ impl Command for TerminateAllOtherSessions {
 // ---------------------------------------------------------------------------
 // Block lists
 
-/// TDLib's block lists: the main one and the one for stories.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum BlockList {
-    /// `blockListMain`: the main block list, for messages and everything else.
-    #[default]
-    Main,
-    /// `blockListStories`: users who can't see the account's stories.
-    Stories,
-}
+pub use super::td::BlockList;
 
 impl BlockList {
     /// Parses `"blockListMain"`, `{"@type": "blockListStories"}`, or nothing (main).
@@ -491,7 +482,6 @@ impl Command for GetBlockedUsers {
             .map(|tl::enums::PeerBlocked::Blocked(b)| sender(&b.peer_id))
             .collect();
         Ok(td::MessageSenders {
-            kind: "messageSenders",
             total_count: total,
             senders,
         })
@@ -500,20 +490,12 @@ impl Command for GetBlockedUsers {
 
 fn sender(peer: &tl::enums::Peer) -> td::MessageSender {
     match peer {
-        tl::enums::Peer::User(u) => td::MessageSender {
-            kind: "messageSenderUser",
-            user_id: Some(u.user_id),
-            chat_id: None,
+        tl::enums::Peer::User(u) => td::MessageSender::User { user_id: u.user_id },
+        tl::enums::Peer::Chat(c) => td::MessageSender::Chat {
+            chat_id: ChatRef::BasicGroup(c.chat_id).chat_id(),
         },
-        tl::enums::Peer::Chat(c) => td::MessageSender {
-            kind: "messageSenderChat",
-            user_id: None,
-            chat_id: Some(ChatRef::BasicGroup(c.chat_id).chat_id()),
-        },
-        tl::enums::Peer::Channel(c) => td::MessageSender {
-            kind: "messageSenderChat",
-            user_id: None,
-            chat_id: Some(ChatRef::Channel(c.channel_id).chat_id()),
+        tl::enums::Peer::Channel(c) => td::MessageSender::Chat {
+            chat_id: ChatRef::Channel(c.channel_id).chat_id(),
         },
     }
 }
@@ -629,92 +611,7 @@ impl PrivacySetting {
     }
 }
 
-/// A TDLib privacy rule (`userPrivacySettingRule*`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "@type")]
-pub enum PrivacyRule {
-    /// Allow all users.
-    #[serde(rename = "userPrivacySettingRuleAllowAll")]
-    AllowAll,
-    /// Allow all contacts of the user.
-    #[serde(rename = "userPrivacySettingRuleAllowContacts")]
-    AllowContacts,
-    /// Allow all bots.
-    #[serde(rename = "userPrivacySettingRuleAllowBots")]
-    AllowBots,
-    /// Allow all Telegram Premium users.
-    #[serde(rename = "userPrivacySettingRuleAllowPremiumUsers")]
-    AllowPremiumUsers,
-    /// Allow the listed users.
-    #[serde(rename = "userPrivacySettingRuleAllowUsers")]
-    AllowUsers {
-        /// The user identifiers.
-        #[serde(deserialize_with = "ids::flexible_ids", default)]
-        user_ids: Vec<i64>,
-    },
-    /// Allow all members of the listed basic groups and supergroups.
-    #[serde(rename = "userPrivacySettingRuleAllowChatMembers")]
-    AllowChatMembers {
-        /// The TDLib chat identifiers of the groups.
-        #[serde(deserialize_with = "ids::flexible_ids", default)]
-        chat_ids: Vec<i64>,
-    },
-    /// Restrict all users.
-    #[serde(rename = "userPrivacySettingRuleRestrictAll")]
-    RestrictAll,
-    /// Restrict all contacts of the user.
-    #[serde(rename = "userPrivacySettingRuleRestrictContacts")]
-    RestrictContacts,
-    /// Restrict all bots.
-    #[serde(rename = "userPrivacySettingRuleRestrictBots")]
-    RestrictBots,
-    /// Restrict the listed users.
-    #[serde(rename = "userPrivacySettingRuleRestrictUsers")]
-    RestrictUsers {
-        /// The user identifiers.
-        #[serde(deserialize_with = "ids::flexible_ids", default)]
-        user_ids: Vec<i64>,
-    },
-    /// Restrict all members of the listed basic groups and supergroups.
-    #[serde(rename = "userPrivacySettingRuleRestrictChatMembers")]
-    RestrictChatMembers {
-        /// The TDLib chat identifiers of the groups.
-        #[serde(deserialize_with = "ids::flexible_ids", default)]
-        chat_ids: Vec<i64>,
-    },
-}
-
-/// `userPrivacySettingRules`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PrivacyRules {
-    /// The td_api type name, always `"userPrivacySettingRules"`.
-    #[serde(rename = "@type")]
-    pub kind: &'static str,
-    /// The rules, applied in order: the first one that matches a user decides.
-    pub rules: Vec<PrivacyRule>,
-}
-
-/// `newChatPrivacySettings`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NewChatPrivacySettings {
-    /// The td_api type name, always `"newChatPrivacySettings"`.
-    #[serde(rename = "@type")]
-    pub kind: &'static str,
-    /// True, if users who are not contacts may write first (Premium users always can).
-    pub allow_new_chats_from_unknown_users: bool,
-    /// Telegram Stars non-contacts must pay for every incoming private message; 0 if free.
-    pub incoming_paid_message_star_count: i64,
-}
-
-/// What reading a privacy setting gives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum PrivacyValue {
-    /// A `userPrivacySetting*` setting's rules.
-    Rules(PrivacyRules),
-    /// The `newChatPrivacySettings` pseudo-setting.
-    NewChats(NewChatPrivacySettings),
-}
+pub use crate::td::privacy::{NewChatPrivacySettings, PrivacyRule, PrivacyRules, PrivacyValue};
 
 /// Drops a trailing restrict-all: Telegram's lists end with one, TDLib's
 /// don't (an empty list already means "nobody").
@@ -772,7 +669,6 @@ fn rules_from_tl(rules: &[tl::enums::PrivacyRule], chats: &[tl::enums::Chat]) ->
         })
         .collect();
     PrivacyRules {
-        kind: "userPrivacySettingRules",
         rules: without_trailing_restrict_all(converted),
     }
 }
@@ -866,7 +762,6 @@ async fn read_setting(
 
 fn new_chat_settings(settings: &tl::types::GlobalPrivacySettings) -> NewChatPrivacySettings {
     NewChatPrivacySettings {
-        kind: "newChatPrivacySettings",
         allow_new_chats_from_unknown_users: !settings.new_noncontact_peers_require_premium,
         incoming_paid_message_star_count: settings.noncontact_peers_paid_stars.unwrap_or(0),
     }
