@@ -176,3 +176,35 @@ async fn bad_input_gets_a_clear_error_event() {
         "nothing reached the server"
     );
 }
+
+/// A hostile line: 40,000 junk keys that sort before a badly typed `bio`.
+/// Reading it is linear (the field is found while parsing, never by parsing
+/// again once per key, which took 35 s for 8,000 keys before), so it is
+/// answered at once; the bound is two orders of magnitude above what a
+/// linear parse needs even on a loaded machine, and far below what the
+/// quadratic one took.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_with_40000_junk_keys_is_answered_in_linear_time() {
+    let (dc, dispatcher) = dispatcher().await;
+    let mut object = serde_json::Map::new();
+    for i in 0..40_000 {
+        object.insert(format!("a{i:05}"), json!(i));
+    }
+    object.insert("action".into(), json!("set_bio"));
+    object.insert("userbot_id".into(), json!(1));
+    object.insert("bio".into(), json!(5));
+    let line = Value::Object(object).to_string();
+    assert!(line.len() > 400_000);
+    let before = dc.world().total_calls();
+    let event = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        dispatcher.dispatch_line(&line),
+    )
+    .await
+    .expect("answered without a quadratic re-parse");
+    assert_eq!(
+        event.payload.error.as_deref(),
+        Some("bio: invalid type: integer `5`, expected a string")
+    );
+    assert_eq!(dc.world().total_calls(), before, "nothing was sent");
+}

@@ -33,7 +33,7 @@ use super::ids;
 use super::limits::{self, TextPolicy};
 use super::profile::USER_NOT_FOUND;
 use super::td;
-use super::{Command, CommandError, Method, SpecRef};
+use super::{Command, CommandError, CommandInfo, Method, SpecRef};
 use crate::client::Client;
 use crate::error::Error;
 
@@ -532,6 +532,19 @@ impl Command for ImportContacts {
         }
         Ok(answer)
     }
+}
+
+// ---------------------------------------------------------------------------
+// Registry
+
+/// This group's commands, for [`super::Registry`].
+pub(super) fn commands() -> Vec<CommandInfo> {
+    vec![
+        CommandInfo::of::<SearchUser>(),
+        CommandInfo::of::<CreatePrivateChat>(),
+        CommandInfo::of::<CreateSupergroupChat>(),
+        CommandInfo::of::<ImportContacts>(),
+    ]
 }
 
 // ---------------------------------------------------------------------------

@@ -403,7 +403,8 @@ impl fmt::Debug for CommandInfo {
 }
 
 impl CommandInfo {
-    fn of<C: Command>() -> Self {
+    /// What the registry keeps for `C`.
+    pub fn of<C: Command>() -> Self {
         CommandInfo {
             action: C::ACTION,
             spec: C::SPEC,
@@ -428,42 +429,20 @@ pub struct Registry {
     commands: HashMap<&'static str, CommandInfo>,
 }
 
-macro_rules! register {
-    ($($command:ty),* $(,)?) => {{
-        let mut commands = HashMap::new();
-        $(commands.insert(<$command as Command>::ACTION, CommandInfo::of::<$command>());)*
-        commands
-    }};
-}
-
 impl Registry {
-    /// The registry with every implemented command.
+    /// The registry with every implemented command: each group file lists
+    /// its own (`commands()`), so adding a command touches only its group.
     pub fn new() -> Self {
-        Self {
-            commands: register![
-                profile::RefreshSelfProfile,
-                profile::GetUser,
-                profile::SetName,
-                profile::SetBio,
-                profile::SetUsername,
-                profile::SetBirthdate,
-                profile::GetChatProfile,
-                bootstrap::SearchUser,
-                bootstrap::CreatePrivateChat,
-                bootstrap::CreateSupergroupChat,
-                bootstrap::ImportContacts,
-                settings::GetActiveSessions,
-                settings::TerminateSession,
-                settings::SetSessionSettings,
-                settings::TerminateAllOtherSessions,
-                settings::BlockUser,
-                settings::UnblockUser,
-                settings::GetBlockedUsers,
-                settings::GetPrivacySetting,
-                settings::GetPrivacySettings,
-                settings::SetPrivacySetting,
-            ],
-        }
+        let commands = [
+            profile::commands(),
+            bootstrap::commands(),
+            settings::commands(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|info| (info.action, info))
+        .collect();
+        Self { commands }
     }
 
     /// Whether `action` is implemented.
@@ -749,5 +728,47 @@ impl Dispatcher {
             Ok(result) => Event::success(Some(userbot_id), &action, result),
             Err(error) => Event::error(Some(userbot_id), &action, error.message()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_action_is_registered_twice() {
+        let listed =
+            profile::commands().len() + bootstrap::commands().len() + settings::commands().len();
+        assert_eq!(Registry::new().actions().len(), listed);
+    }
+
+    #[test]
+    fn serde_errors_are_mapped_in_one_place() {
+        #[derive(Debug, Deserialize)]
+        struct Form {
+            #[allow(dead_code)]
+            name: String,
+            #[serde(default)]
+            #[allow(dead_code)]
+            count: Option<u32>,
+        }
+        let message = |payload: Value| {
+            parse_json_form::<Form>(payload)
+                .expect_err("refused")
+                .message()
+        };
+        assert_eq!(message(serde_json::json!({})), "name is required");
+        assert_eq!(
+            message(serde_json::json!({"name": 5})),
+            "name: invalid type: integer `5`, expected a string"
+        );
+        assert_eq!(
+            message(serde_json::json!({"name": "x", "count": -1})),
+            "count: invalid value: integer `-1`, expected u32"
+        );
+        assert_eq!(
+            message(serde_json::json!(1)),
+            "invalid type: integer `1`, expected struct Form"
+        );
     }
 }

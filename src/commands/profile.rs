@@ -48,7 +48,7 @@ use super::ids::{self, ChatRef};
 use super::limits::{self, TextPolicy};
 use super::profile_store::{ProfileStore, StoredProfile};
 use super::td;
-use super::{Command, CommandError, Method, SpecRef};
+use super::{Command, CommandError, CommandInfo, Method, SpecRef};
 use crate::client::Client;
 use crate::error::Error;
 use crate::transfer::{DownloadOptions, FileLocation};
@@ -1014,6 +1014,22 @@ impl Command for GetChatProfile {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Registry
+
+/// This group's commands, for [`super::Registry`].
+pub(super) fn commands() -> Vec<CommandInfo> {
+    vec![
+        CommandInfo::of::<RefreshSelfProfile>(),
+        CommandInfo::of::<GetUser>(),
+        CommandInfo::of::<SetName>(),
+        CommandInfo::of::<SetBio>(),
+        CommandInfo::of::<SetUsername>(),
+        CommandInfo::of::<SetBirthdate>(),
+        CommandInfo::of::<GetChatProfile>(),
+    ]
 }
 
 // ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::ids::{self, ChatRef};
 use super::td;
-use super::{Command, CommandError, Method, SpecRef};
+use super::{Command, CommandError, CommandInfo, Method, SpecRef};
 use crate::client::Client;
 
 const CURRENT_SESSION_ERROR: &str = "current session can't be terminated via terminate_session";
@@ -1127,6 +1127,25 @@ async fn set_new_chat_privacy(client: &Client, allow: bool) -> Result<PrivacyVal
         })
         .await?;
     Ok(PrivacyValue::NewChats(new_chat_settings(&saved)))
+}
+
+// ---------------------------------------------------------------------------
+// Registry
+
+/// This group's commands, for [`super::Registry`].
+pub(super) fn commands() -> Vec<CommandInfo> {
+    vec![
+        CommandInfo::of::<GetActiveSessions>(),
+        CommandInfo::of::<TerminateSession>(),
+        CommandInfo::of::<SetSessionSettings>(),
+        CommandInfo::of::<TerminateAllOtherSessions>(),
+        CommandInfo::of::<BlockUser>(),
+        CommandInfo::of::<UnblockUser>(),
+        CommandInfo::of::<GetBlockedUsers>(),
+        CommandInfo::of::<GetPrivacySetting>(),
+        CommandInfo::of::<GetPrivacySettings>(),
+        CommandInfo::of::<SetPrivacySetting>(),
+    ]
 }
 
 // ---------------------------------------------------------------------------
