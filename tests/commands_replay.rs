@@ -313,13 +313,7 @@ struct World {
 
 async fn world() -> World {
     let dc = support::fake_dc().await;
-    let data = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("commands_replay-{}", std::process::id()));
-    let client = support::builder(&dc)
-        .data_dir(data)
-        .connect()
-        .await
-        .expect("the client connects");
+    let client = support::commands::client_with_data_dir(&dc, "commands_replay").await;
     let friend = fakedc::User {
         first_name: "Friend".into(),
         last_name: "Person".into(),

@@ -22,13 +22,7 @@ type Fixture = CommandBed;
 
 async fn fixture() -> Fixture {
     let dc = support::fake_dc().await;
-    let data = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("commands_rpc_errors-{}", std::process::id()));
-    let client = support::builder(&dc)
-        .data_dir(data)
-        .connect()
-        .await
-        .expect("the client connects");
+    let client = support::commands::client_with_data_dir(&dc, "commands_rpc_errors").await;
     let friend = fakedc::User {
         first_name: "Friend".into(),
         username: Some("friend_user".into()),

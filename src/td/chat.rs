@@ -340,22 +340,7 @@ pub struct Supergroup {
 impl Supergroup {
     /// Converts a `channel`.
     pub fn from_tl(c: &tl::types::Channel) -> Self {
-        let mut active: Vec<String> = c.username.iter().cloned().collect();
-        let mut disabled = Vec::new();
-        for tl::enums::Username::Username(name) in c.usernames.iter().flatten() {
-            if name.active {
-                if !active.contains(&name.username) {
-                    active.push(name.username.clone());
-                }
-            } else {
-                disabled.push(name.username.clone());
-            }
-        }
-        let usernames = (!active.is_empty() || !disabled.is_empty()).then(|| Usernames {
-            editable_username: c.username.clone().unwrap_or_default(),
-            active_usernames: active,
-            disabled_usernames: disabled,
-        });
+        let usernames = Usernames::from_tl(c.username.as_ref(), c.usernames.as_deref());
         Self {
             id: c.id,
             usernames,

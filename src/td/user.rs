@@ -19,6 +19,33 @@ pub struct Usernames {
     pub editable_username: String,
 }
 
+impl Usernames {
+    /// The usernames of a user or channel: its main `username` first, then
+    /// the other active ones of `usernames`, and the disabled ones apart;
+    /// `None` when it has none.
+    pub fn from_tl(
+        username: Option<&String>,
+        usernames: Option<&[tl::enums::Username]>,
+    ) -> Option<Self> {
+        let mut active: Vec<String> = username.into_iter().cloned().collect();
+        let mut disabled = Vec::new();
+        for tl::enums::Username::Username(name) in usernames.into_iter().flatten() {
+            if name.active {
+                if !active.contains(&name.username) {
+                    active.push(name.username.clone());
+                }
+            } else {
+                disabled.push(name.username.clone());
+            }
+        }
+        (!active.is_empty() || !disabled.is_empty()).then(|| Usernames {
+            editable_username: username.cloned().unwrap_or_default(),
+            active_usernames: active,
+            disabled_usernames: disabled,
+        })
+    }
+}
+
 /// `profilePhoto` (without the file objects: see `id` and the DC).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "@type", rename = "profilePhoto")]
@@ -90,22 +117,7 @@ impl User {
         let tl::enums::User::User(u) = user else {
             return None;
         };
-        let mut active: Vec<String> = u.username.iter().cloned().collect();
-        let mut disabled = Vec::new();
-        for tl::enums::Username::Username(name) in u.usernames.iter().flatten() {
-            if name.active {
-                if !active.contains(&name.username) {
-                    active.push(name.username.clone());
-                }
-            } else {
-                disabled.push(name.username.clone());
-            }
-        }
-        let usernames = (!active.is_empty() || !disabled.is_empty()).then(|| Usernames {
-            editable_username: u.username.clone().unwrap_or_default(),
-            active_usernames: active,
-            disabled_usernames: disabled,
-        });
+        let usernames = Usernames::from_tl(u.username.as_ref(), u.usernames.as_deref());
         let profile_photo = match &u.photo {
             Some(tl::enums::UserProfilePhoto::Photo(p)) => Some(ProfilePhoto {
                 id: p.photo_id,

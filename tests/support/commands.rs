@@ -22,6 +22,18 @@ pub async fn introduce_user(dc: &FakeDc, client: &Client, user_id: i64) {
         .expect("the user is cached");
 }
 
+/// A client signed in to `dc` whose profile store and media cache go to a
+/// directory of its own under the test target dir, named after `test`.
+pub async fn client_with_data_dir(dc: &FakeDc, test: &str) -> Client {
+    let data = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{test}-{}", std::process::id()));
+    super::builder(dc)
+        .data_dir(data)
+        .connect()
+        .await
+        .expect("the client connects")
+}
+
 /// What the command tests share: a fake DC, one signed-in account behind a
 /// dispatcher as `userbot_id` 1, and another user that account knows.
 pub struct CommandBed {
