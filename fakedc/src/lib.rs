@@ -48,7 +48,7 @@ use tracing::{info, warn};
 
 pub use config::{Config, Limits, SelfUser, Shaping};
 pub use crypto::AuthKey;
-pub use faults::Faults;
+pub use faults::{FaultCounts, Faults};
 pub use rpc::{Access, CallContext, Router, RpcError};
 pub use world::{FileKind, StoredFile, User, World};
 

@@ -7,7 +7,9 @@ use md5::{Digest, Md5};
 
 use super::users::resolve_input_user;
 use crate::rpc::{CallContext, Router, RpcError};
-use crate::world::{FileKind, PartCheck, StoredFile, UploadMode, WorldState, files::MAX_PART_SIZE};
+use crate::world::{
+    FileKind, PartCheck, ServedChunk, StoredFile, UploadMode, WorldState, files::MAX_PART_SIZE,
+};
 
 /// "The parameter offset must be divisible by 4 KB" (non-precise requests).
 const NON_PRECISE_ALIGN: i64 = 4 * 1024;
@@ -317,7 +319,15 @@ fn get_file(
         FileKind::Document => tl::enums::storage::FileType::FileUnknown,
     };
     let mtime = file.date;
+    let file_id = file.id;
     drop(state);
+    if !data.is_empty() {
+        ctx.world.record_served_chunk(ServedChunk {
+            file_id,
+            offset: request.offset,
+            len: data.len(),
+        });
+    }
     let mut bytes = data.to_vec();
     if !bytes.is_empty() && ctx.world.faults().take_corruption() {
         let middle = bytes.len() / 2;

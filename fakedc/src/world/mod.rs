@@ -108,6 +108,19 @@ pub struct World {
     dcs: RwLock<Vec<DcAddress>>,
     calls: Mutex<BTreeMap<u32, u64>>,
     total_calls: AtomicU64,
+    connections: AtomicU64,
+    served_chunks: Mutex<Vec<ServedChunk>>,
+}
+
+/// One `upload.getFile` answer with data, as [`World::served_chunks`] logs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServedChunk {
+    /// The stored file's id.
+    pub file_id: i64,
+    /// The offset the request asked for.
+    pub offset: i64,
+    /// How many bytes the answer carried.
+    pub len: usize,
 }
 
 impl World {
@@ -124,6 +137,8 @@ impl World {
             dcs: RwLock::new(Vec::new()),
             calls: Mutex::new(BTreeMap::new()),
             total_calls: AtomicU64::new(0),
+            connections: AtomicU64::new(0),
+            served_chunks: Mutex::new(Vec::new()),
         }
     }
 
@@ -237,5 +252,32 @@ impl World {
             .iter()
             .map(|(id, n)| (grammers_tl_types::name_for_id(*id), *n))
             .collect()
+    }
+
+    pub(crate) fn record_connection(&self) {
+        self.connections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many client connections the cluster has accepted, on every DC.
+    /// A test that cuts a connection can check that the client opened a new one.
+    pub fn connections_accepted(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn record_served_chunk(&self, chunk: ServedChunk) {
+        self.served_chunks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(chunk);
+    }
+
+    /// Every `upload.getFile` answer with data so far, in the order the
+    /// server produced them: shows which chunks of which file a client
+    /// fetched, and in what order.
+    pub fn served_chunks(&self) -> Vec<ServedChunk> {
+        self.served_chunks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
