@@ -1146,6 +1146,11 @@ async fn file_hashes_are_sha256_of_fixed_parts_of_the_file() {
 
     let first = hashes(0).await;
     assert_eq!(first.len(), per_call);
+    // The content never repeats, so a swapped or duplicated part would show.
+    let mut distinct: Vec<_> = first.iter().map(|h| h.hash.clone()).collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), per_call, "every part's hash is its own");
     for (i, hash) in first.iter().enumerate() {
         assert_eq!((hash.offset, hash.limit), ((i * part) as i64, part as i32));
         check(hash);

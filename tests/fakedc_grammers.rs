@@ -2,18 +2,16 @@
 //! key, `get_me`, upload through `saveFilePart` and `saveBigFilePart`, and
 //! download the files back byte-identical.
 
+#[path = "support/data.rs"]
+mod data;
 #[path = "support/grammers.rs"]
 mod grammers_support;
+
+use data::pattern;
 
 use fakedc::{Config, FakeDc};
 use grammers_client::media::Document;
 use grammers_client::tl;
-
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u32).wrapping_mul(2654435761).to_le_bytes()[1] ^ seed)
-        .collect()
-}
 
 async fn upload_and_fetch(client: &grammers_client::Client, data: &[u8], name: &str) -> Vec<u8> {
     let mut reader = std::io::Cursor::new(data.to_vec());

@@ -11,7 +11,7 @@ mod raw;
 #[path = "support/rpc.rs"]
 mod rpc;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fakedc::{Config, FakeDc, FileKind};
 use grammers_client::sender::InvocationError;
@@ -524,7 +524,7 @@ async fn latency_and_bandwidth_shaping_keep_answers_correct() {
     assert_eq!(fake.shaping().latency(), Duration::from_millis(5));
     assert_eq!(fake.shaping().bandwidth(), Some(4 * 1024 * 1024));
 
-    let data = pattern(256 * 1024, 5);
+    let data = pattern(512 * 1024, 5);
     let file = fake.put_file(
         1,
         FileKind::Document,
@@ -535,16 +535,44 @@ async fn latency_and_bandwidth_shaping_keep_answers_correct() {
     let location = stored_location(&file);
     let (client, _runner) = grammers_support::signed_in_client(&fake).await;
 
-    // Change both while connected: the next answers follow the new shape.
-    fake.shaping().set_latency(Duration::from_millis(20));
-    fake.shaping().set_bandwidth(Some(2 * 1024 * 1024));
-    assert_eq!(fake.shaping().latency(), Duration::from_millis(20));
-    assert_eq!(fake.shaping().bandwidth(), Some(2 * 1024 * 1024));
+    // Latency: every answer is held for the round-trip time, so even a tiny
+    // call takes at least that long. Unshaped loopback answers in well under
+    // a millisecond; the bound is the configured delay itself, which holds
+    // however loaded the machine is.
+    fake.shaping().set_latency(Duration::from_millis(300));
+    fake.shaping().set_bandwidth(None);
+    let started = Instant::now();
+    client
+        .invoke(&tl::functions::help::GetNearestDc {})
+        .await
+        .expect("getNearestDc");
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(300),
+        "latency: {elapsed:?}"
+    );
 
-    // Several calls in flight at once still get their own answers.
+    // Bandwidth: 512 KiB through a 1 MiB/s link takes half a second.
+    fake.shaping().set_latency(Duration::ZERO);
+    fake.shaping().set_bandwidth(Some(1024 * 1024));
+    let started = Instant::now();
+    let got = rpc::get_file(&client, &location, false, 0, 512 * 1024)
+        .await
+        .expect("a paced answer");
+    let elapsed = started.elapsed();
+    assert_eq!(got, data);
+    assert!(
+        elapsed >= Duration::from_millis(450),
+        "bandwidth: {elapsed:?}"
+    );
+
+    // Several calls in flight at once through a shaped link still get their
+    // own answers.
+    fake.shaping().set_latency(Duration::from_millis(20));
+    fake.shaping().set_bandwidth(Some(8 * 1024 * 1024));
     let (a, b, me) = tokio::join!(
-        rpc::get_file(&client, &location, false, 0, 128 * 1024),
-        rpc::get_file(&client, &location, false, 128 * 1024, 128 * 1024),
+        rpc::get_file(&client, &location, false, 0, 256 * 1024),
+        rpc::get_file(&client, &location, false, 256 * 1024, 256 * 1024),
         client.get_me(),
     );
     let mut joined = a.expect("first half");

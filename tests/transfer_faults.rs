@@ -10,13 +10,16 @@
 //! with a migration), a corrupted `getFile` answer (refetched once; twice
 //! is `HashMismatch`), and a server restart mid-upload, mid-download and between an
 //! upload and a download.
+//!
+//! Each test checks the fake DC's counters (`Faults::fired`,
+//! `World::connections_accepted`) so it fails if its fault never fired.
 
 mod support;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use grammers_tl_types::{self as tl, Identifiable};
+use grammers_tl_types as tl;
 use support::transfer::{
     EXPORT_AUTHORIZATION, GET_FILE, IMPORT_AUTHORIZATION, KIB, MIB, SAVE_BIG_FILE_PART,
     SAVE_FILE_PART, UPLOAD_MEDIA, assert_downloads_as, assert_same, fetch, no_hang, put_document,
@@ -26,8 +29,6 @@ use tgcmd::Error;
 use tgcmd::media::UploadSource;
 use tgcmd::transfer::download::RefreshWith;
 use tgcmd::transfer::{DownloadMode, DownloadOptions, Progress, UploadOptions};
-
-const GET_CONFIG: u32 = tl::functions::help::GetConfig::CONSTRUCTOR_ID;
 
 // ---------------------------------------------------------------------------
 // Dropped connections
@@ -39,18 +40,24 @@ async fn connection_dropped_mid_upload_is_retried() {
     let client = support::signed_in_client(&fake).await;
     // Open the media connections first, so a reconnect shows in the counts.
     upload_document(&client, &support::data::pattern(2 * MIB, 1)).await;
-    let connects_before = fake.world().call_count(GET_CONFIG);
+    let connects_before = fake.world().connections_accepted();
+    let parts_before = fake.world().call_count(SAVE_FILE_PART);
 
     let data = support::data::pattern(8 * MIB + 5, 2);
+    let parts = data.len().div_ceil(512 * KIB) as u64;
     fake.faults().drop_connection_after(3 * MIB as u64);
     let document = no_hang("upload", upload_document_result(&client, &data))
         .await
         .expect("the upload survives the dropped connection");
+    assert_eq!(fake.faults().fired().drops, 1, "the drop fired");
     assert!(
-        fake.world().call_count(GET_CONFIG) > connects_before,
-        "a connection was dropped and opened again"
+        fake.world().connections_accepted() > connects_before,
+        "the dropped connection was replaced"
     );
-    assert!(fake.world().call_count(SAVE_FILE_PART) >= 4 + 17);
+    assert!(
+        fake.world().call_count(SAVE_FILE_PART) - parts_before >= parts,
+        "every part reached the server"
+    );
 
     let (got, _) = no_hang(
         "download",
@@ -76,7 +83,7 @@ async fn silent_connection_is_abandoned_and_the_download_finishes() {
         .expect("connects");
     let data = support::data::pattern(6 * MIB + 3, 40);
     let document = upload_document(&client, &data).await;
-    let connects_before = fake.world().call_count(GET_CONFIG);
+    let connects_before = fake.world().connections_accepted();
     // A half-open connection: it keeps reading but never answers again.
     fake.faults().stall_connection_after(2 * MIB as u64);
     let (got, _) = no_hang(
@@ -91,8 +98,9 @@ async fn silent_connection_is_abandoned_and_the_download_finishes() {
     .await
     .expect("the stalled requests are retried elsewhere");
     assert_same(&got, &data, "downloaded past a stalled connection");
+    assert_eq!(fake.faults().fired().stalls, 1, "the stall fired");
     assert!(
-        fake.world().call_count(GET_CONFIG) > connects_before,
+        fake.world().connections_accepted() > connects_before,
         "the silent connection was replaced"
     );
 }
@@ -121,10 +129,13 @@ async fn connection_dropped_mid_download_is_retried() {
     fetch(&client, &location, 0..1, &DownloadOptions::default())
         .await
         .expect("warm-up read");
-    let connects_before = fake.world().call_count(GET_CONFIG);
 
-    fake.faults().drop_connection_after(3 * MIB as u64);
-    for mode in [DownloadMode::NonPrecise, DownloadMode::Precise] {
+    for (round, mode) in [DownloadMode::NonPrecise, DownloadMode::Precise]
+        .into_iter()
+        .enumerate()
+    {
+        let connects_before = fake.world().connections_accepted();
+        fake.faults().drop_connection_after(3 * MIB as u64);
         let options = DownloadOptions {
             mode,
             ..DownloadOptions::default()
@@ -138,13 +149,16 @@ async fn connection_dropped_mid_download_is_retried() {
         assert_same(&got, &data, &format!("{mode:?} over a dropped connection"));
         assert_eq!(report.bytes, data.len() as u64);
         assert_eq!(report.verified_bytes, data.len() as u64);
-        // Arm it again for the second mode.
-        fake.faults().drop_connection_after(5 * MIB as u64);
+        assert_eq!(
+            fake.faults().fired().drops,
+            round as u64 + 1,
+            "the drop fired during the {mode:?} download"
+        );
+        assert!(
+            fake.world().connections_accepted() > connects_before,
+            "the dropped connection was replaced"
+        );
     }
-    assert!(
-        fake.world().call_count(GET_CONFIG) > connects_before,
-        "a connection was dropped and opened again"
-    );
 }
 
 // ---------------------------------------------------------------------------
@@ -186,6 +200,7 @@ async fn flood_wait_on_one_part_does_not_hold_up_the_others() {
         parts + 1,
         "only the flooded part was sent twice"
     );
+    assert_eq!(fake.faults().fired().floods, 1, "the flood fired");
     let seen = seen.lock().expect("progress log").clone();
     assert_eq!(seen.len() as u64, parts);
     let before_retry = seen.iter().filter(|&&calls| calls <= parts).count() as u64;
@@ -239,6 +254,7 @@ async fn flood_wait_on_one_chunk_does_not_hold_up_the_others() {
     .await
     .expect("the download waits out the flood");
     assert_same(&got, &data, "downloaded through a flood wait");
+    assert_eq!(fake.faults().fired().floods, 1, "the flood fired");
     assert_eq!(fake.world().call_count(GET_FILE) - before, chunks + 1);
     assert_eq!(report.requests, chunks + 1);
     let seen = seen.lock().expect("progress log").clone();
@@ -272,6 +288,7 @@ async fn a_very_long_flood_wait_is_returned() {
     .await
     .expect_err("an hour-long flood wait is not slept through");
     assert_eq!(error.flood_wait_seconds(), Some(3600), "{error}");
+    assert_eq!(fake.faults().fired().floods, 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -287,6 +304,7 @@ async fn a_lost_small_file_part_is_resent_by_upload_document() {
     let document = no_hang("upload", upload_document_result(&client, &data))
         .await
         .expect("the helper resends the lost part");
+    assert_eq!(fake.faults().fired().lost_parts, 1, "part 2 was lost");
     assert_eq!(fake.world().call_count(SAVE_FILE_PART), 7 + 1);
     assert_eq!(fake.world().call_count(UPLOAD_MEDIA), 2, "finalised twice");
     assert_downloads_as(
@@ -317,6 +335,7 @@ async fn a_lost_big_file_part_is_resent_by_send_document_to_self() {
     .await
     .expect("the helper resends the lost part");
     assert!(message_id > 0);
+    assert_eq!(fake.faults().fired().lost_parts, 1, "part 20 was lost");
     assert_eq!(fake.world().call_count(SAVE_BIG_FILE_PART), 21 + 1);
     assert_eq!(fake.world().call_count(SAVE_FILE_PART), 0);
     assert_downloads_as(
@@ -340,6 +359,7 @@ async fn a_lost_part_is_resent_by_set_profile_photo() {
     )
     .await
     .expect("the helper resends the lost part");
+    assert_eq!(fake.faults().fired().lost_parts, 1, "part 0 was lost");
     assert_eq!(fake.world().call_count(SAVE_FILE_PART), 2 + 1);
     assert_downloads_as(
         &client,
@@ -369,6 +389,7 @@ async fn a_lost_part_of_a_stream_of_unknown_size_can_be_resent() {
         error.telegram_name().as_deref(),
         Some("FILE_PART_1_MISSING")
     );
+    assert_eq!(fake.faults().fired().lost_parts, 1);
     tgcmd::transfer::upload::resend_parts(
         &client,
         std::io::Cursor::new(data.clone()),
@@ -613,6 +634,7 @@ async fn a_corrupted_chunk_is_refetched_once() {
     .expect("the damaged chunk is fetched again");
     assert_same(&got, &data, "after refetching a corrupted chunk");
     assert_eq!(report.refetched_chunks, 1);
+    assert_eq!(fake.faults().fired().corruptions, 1);
     assert_eq!(fake.world().call_count(GET_FILE), 9 + 1);
     assert_eq!(report.requests, 9 + 1);
 }
@@ -644,6 +666,7 @@ async fn a_chunk_corrupted_twice_is_a_hash_mismatch() {
         other => panic!("expected HashMismatch, got {other}"),
     }
     assert!(out.is_empty(), "no unverified bytes were handed out");
+    assert_eq!(fake.faults().fired().corruptions, 2);
     assert_eq!(fake.world().call_count(GET_FILE), 2);
 }
 
@@ -705,8 +728,13 @@ async fn the_server_restarts_mid_upload() {
     let client = support::signed_in_client(&fake).await;
     let data = support::data::pattern(12 * MIB + 5, 21);
     let parts = data.len().div_ceil(512 * KIB) as u64;
-    // Slow enough that the restart lands in the middle.
+    // Slow enough that the restart lands in the middle, and every answer is
+    // held longer than a part takes to arrive: whenever the restart comes,
+    // parts the server has saved are still waiting for their answers, so
+    // the client cannot know they arrived and must send them again.
     fake.shaping().set_bandwidth(Some(2 * MIB as u64));
+    fake.shaping()
+        .set_latency(std::time::Duration::from_millis(400));
 
     let (first_part, confirmed) = tokio::sync::oneshot::channel::<()>();
     let first_part = Mutex::new(Some(first_part));
@@ -733,12 +761,18 @@ async fn the_server_restarts_mid_upload() {
     let saved_before_restart = fake.world().call_count(SAVE_BIG_FILE_PART);
     assert!(saved_before_restart < parts, "the restart came mid-upload");
     fake.shaping().set_bandwidth(None);
+    fake.shaping().set_latency(std::time::Duration::ZERO);
     let uploaded = no_hang("upload", task)
         .await
         .expect("the task runs")
         .expect("the upload reconnects after the restart");
-    // Parts lost with the old connections were sent again on new ones.
-    assert!(fake.world().call_count(SAVE_BIG_FILE_PART) >= parts);
+    // Parts whose answers were lost with the old connections were sent
+    // again on new ones: more calls than parts.
+    let saved = fake.world().call_count(SAVE_BIG_FILE_PART);
+    assert!(
+        saved > parts,
+        "{saved} saveBigFilePart calls for {parts} parts"
+    );
     let document = support::transfer::finalise_document(&client, uploaded.input_file)
         .await
         .expect("every part is there after the restart");

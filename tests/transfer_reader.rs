@@ -131,23 +131,55 @@ async fn a_remote_file_of_unknown_size() {
 }
 
 /// A reader that is dropped part-way stops asking for chunks.
+///
+/// With one chunk in flight and 150 ms per round trip, a reader whose
+/// read-ahead task kept running would fill its buffer (four chunks ahead)
+/// while a second, identical reader fetches four chunks one after the
+/// other. The second reader is the clock: when it is done, a reader that
+/// never stopped has fetched at least five chunks, while the dropped one
+/// fetched the chunk it read and at most the one already in flight.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_a_remote_file_stops_its_read_ahead() {
     let fake = support::fake_dc().await;
     let client = support::signed_in_client(&fake).await;
     let data = support::data::pattern(16 * MIB, 3);
-    let location = stored_location(&put_document(&fake, 1, &data), 1);
-    fake.shaping().set_latency(Duration::from_millis(30));
-    let mut file = client.open_remote(location, options(DownloadMode::NonPrecise));
+    let dropped = put_document(&fake, 1, &data);
+    let other = support::data::pattern(16 * MIB, 4);
+    let clock = put_document(&fake, 1, &other);
+    fake.shaping().set_latency(Duration::from_millis(150));
+    let one_at_a_time = DownloadOptions {
+        window_bytes: 512 * KIB,
+        ..options(DownloadMode::NonPrecise)
+    };
+    let chunks_of = |file_id: i64| {
+        fake.world()
+            .served_chunks()
+            .iter()
+            .filter(|chunk| chunk.file_id == file_id)
+            .count()
+    };
+
+    let mut file = client.open_remote(stored_location(&dropped, 1), one_at_a_time.clone());
     let mut buf = vec![0u8; 100 * KIB];
-    file.read_exact(&mut buf).await.expect("read");
+    no_hang("read", file.read_exact(&mut buf))
+        .await
+        .expect("read");
     assert_same(&buf, &data[..100 * KIB], "the first bytes");
     drop(file);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let stopped_at = fake.world().call_count(GET_FILE);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(fake.world().call_count(GET_FILE), stopped_at);
-    assert!(stopped_at < 32, "{stopped_at} of 32 chunks fetched");
+
+    let mut second = client.open_remote(stored_location(&clock, 1), one_at_a_time);
+    let mut four_chunks = vec![0u8; 4 * 512 * KIB];
+    no_hang("the second reader", second.read_exact(&mut four_chunks))
+        .await
+        .expect("read");
+    assert_same(&four_chunks, &other[..4 * 512 * KIB], "the second reader");
+    assert!(chunks_of(clock.id) >= 4);
+
+    let fetched = chunks_of(dropped.id);
+    assert!(
+        (1..=2).contains(&fetched),
+        "{fetched} chunks of the dropped reader's file were fetched"
+    );
 }
 
 /// A read that fails (here a flood wait too long to sleep through) can be

@@ -52,7 +52,8 @@ async fn out_of_order_chunks_land_in_place() {
     let fake = support::fake_dc().await;
     let client = support::signed_in_client(&fake).await;
     let data = support::data::pattern(4 * MIB + 1, 4);
-    let location = stored_location(&put_document(&fake, 1, &data), 1);
+    let stored = put_document(&fake, 1, &data);
+    let location = stored_location(&stored, 1);
     // The first getFile waits a second while the others are written.
     fake.faults()
         .flood_wait(Some(support::transfer::GET_FILE), 1, 1);
@@ -67,6 +68,21 @@ async fn out_of_order_chunks_land_in_place() {
         &std::fs::read(&path).expect("read back"),
         &data,
         "out of order",
+    );
+    // Prove the disorder: the flood fired, and the server answered the
+    // chunks of this file in an order other than their offsets'.
+    assert_eq!(fake.faults().fired().floods, 1, "the flood fired");
+    let offsets: Vec<i64> = fake
+        .world()
+        .served_chunks()
+        .iter()
+        .filter(|chunk| chunk.file_id == stored.id)
+        .map(|chunk| chunk.offset)
+        .collect();
+    assert_eq!(offsets.len(), data.len().div_ceil(512 * KIB), "{offsets:?}");
+    assert!(
+        offsets.windows(2).any(|pair| pair[0] > pair[1]),
+        "the chunks arrived in order: {offsets:?}"
     );
     std::fs::remove_file(&path).expect("clean up");
 }

@@ -61,6 +61,7 @@ enum Outgoing {
 /// Serves one accepted connection until it closes.
 pub(crate) async fn serve(stream: TcpStream, dc: Arc<DcShared>) {
     let _ = stream.set_nodelay(true);
+    dc.world.record_connection();
     let peer = stream.peer_addr().ok();
     let (read_half, write_half) = stream.into_split();
     match run(

@@ -1,11 +1,13 @@
 //! Faults that tests switch on to make the fake DC misbehave on purpose.
 //!
 //! Every fault is armed explicitly and most disarm themselves after firing,
-//! so a test states exactly what goes wrong and when.
+//! so a test states exactly what goes wrong and when. Every fault that fires
+//! is counted ([`Faults::fired`]), so a test can prove that the fault it is
+//! about really happened instead of passing when nothing went wrong.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 #[derive(Debug)]
 struct FloodRule {
@@ -32,12 +34,45 @@ struct FaultState {
     lost_parts: HashSet<i32>,
 }
 
+/// How many times each kind of fault has fired since the cluster started.
+///
+/// A snapshot taken by [`Faults::fired`]; [`Faults::clear`] disarms faults
+/// but leaves the counts, so a test can compare before and after.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FaultCounts {
+    /// Connections closed by [`Faults::drop_connection_after`].
+    pub drops: u64,
+    /// Connections silenced by [`Faults::stall_connection_after`].
+    pub stalls: u64,
+    /// Calls answered `FLOOD_WAIT_X` by [`Faults::flood_wait`].
+    pub floods: u64,
+    /// Parts acknowledged and thrown away by [`Faults::lose_uploaded_part`].
+    pub lost_parts: u64,
+    /// `upload.getFile` answers damaged by [`Faults::corrupt_get_file`].
+    pub corruptions: u64,
+}
+
+#[derive(Debug, Default)]
+struct Fired {
+    drops: AtomicU64,
+    stalls: AtomicU64,
+    floods: AtomicU64,
+    lost_parts: AtomicU64,
+    corruptions: AtomicU64,
+}
+
+fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
 /// The switchboard of injected faults, shared by every DC of a cluster.
 #[derive(Debug, Default)]
 pub struct Faults {
     state: Mutex<FaultState>,
     /// Fast path for the per-packet check: is a byte budget armed at all?
     byte_budget_armed: AtomicBool,
+    fired: Fired,
 }
 
 impl Faults {
@@ -73,6 +108,7 @@ impl Faults {
         if rule.remaining == 0 {
             state.floods.remove(index);
         }
+        bump(&self.fired.floods);
         Some(seconds)
     }
 
@@ -105,6 +141,10 @@ impl Faults {
             Some((left, fault)) if left <= n as u64 => {
                 state.drop_after_bytes = None;
                 self.byte_budget_armed.store(false, Ordering::Release);
+                bump(match fault {
+                    ByteFault::Drop => &self.fired.drops,
+                    ByteFault::Stall => &self.fired.stalls,
+                });
                 Some(fault)
             }
             Some((left, fault)) => {
@@ -124,6 +164,7 @@ impl Faults {
         let mut state = self.state();
         if state.corrupt_get_file > 0 {
             state.corrupt_get_file -= 1;
+            bump(&self.fired.corruptions);
             true
         } else {
             false
@@ -137,10 +178,26 @@ impl Faults {
     }
 
     pub(crate) fn take_lost_part(&self, part: i32) -> bool {
-        self.state().lost_parts.remove(&part)
+        let lost = self.state().lost_parts.remove(&part);
+        if lost {
+            bump(&self.fired.lost_parts);
+        }
+        lost
     }
 
-    /// Disarms every fault.
+    /// How many times each fault has fired so far.
+    pub fn fired(&self) -> FaultCounts {
+        let get = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        FaultCounts {
+            drops: get(&self.fired.drops),
+            stalls: get(&self.fired.stalls),
+            floods: get(&self.fired.floods),
+            lost_parts: get(&self.fired.lost_parts),
+            corruptions: get(&self.fired.corruptions),
+        }
+    }
+
+    /// Disarms every fault. The counts of [`Faults::fired`] are kept.
     pub fn clear(&self) {
         *self.state() = FaultState::default();
         self.byte_budget_armed.store(false, Ordering::Release);
@@ -182,5 +239,37 @@ mod tests {
         assert_eq!(faults.count_bytes(1000), None);
         faults.stall_connection_after(10);
         assert_eq!(faults.count_bytes(10), Some(ByteFault::Stall));
+        assert_eq!((faults.fired().drops, faults.fired().stalls), (1, 1));
+    }
+
+    #[test]
+    fn every_fault_that_fires_is_counted_and_only_then() {
+        let faults = Faults::default();
+        faults.flood_wait(Some(1), 3, 2);
+        faults.corrupt_get_file(1);
+        faults.lose_uploaded_part(4);
+        faults.drop_connection_after(1000);
+        assert_eq!(faults.fired(), FaultCounts::default(), "armed is not fired");
+
+        assert_eq!(faults.take_flood_wait(1), Some(3));
+        assert!(faults.take_corruption());
+        assert!(!faults.take_corruption());
+        assert!(!faults.take_lost_part(3));
+        assert!(faults.take_lost_part(4));
+        assert_eq!(faults.count_bytes(999), None);
+        let fired = faults.fired();
+        assert_eq!(
+            (
+                fired.floods,
+                fired.corruptions,
+                fired.lost_parts,
+                fired.drops
+            ),
+            (1, 1, 1, 0)
+        );
+
+        faults.clear();
+        assert_eq!(faults.take_flood_wait(1), None, "cleared");
+        assert_eq!(faults.fired(), fired, "clearing keeps the counts");
     }
 }

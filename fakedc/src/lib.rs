@@ -48,9 +48,9 @@ use tracing::{info, warn};
 
 pub use config::{Config, Limits, SelfUser, Shaping};
 pub use crypto::AuthKey;
-pub use faults::Faults;
+pub use faults::{FaultCounts, Faults};
 pub use rpc::{Access, CallContext, Router, RpcError};
-pub use world::{FileKind, StoredFile, User, World};
+pub use world::{BasicGroup, Channel, FileKind, StoredFile, User, World};
 
 use connection::DcShared;
 use world::DcAddress;
@@ -290,6 +290,56 @@ impl FakeDc {
             .extensions
             .get_mut::<services::LoginCodes>()
             .latest(phone)
+    }
+
+    /// Stores `bytes` as a photo on the user's home DC and makes it the
+    /// user's profile photo, as `photos.uploadProfilePhoto` would. `None` if
+    /// the user does not exist.
+    pub fn set_profile_photo(&self, user_id: i64, bytes: impl Into<Bytes>) -> Option<StoredFile> {
+        let mut state = self.world.lock();
+        let dc_id = state.users.get(user_id)?.home_dc;
+        let photo = state
+            .files
+            .store(
+                FileKind::Photo,
+                dc_id,
+                bytes.into(),
+                "image/jpeg".into(),
+                "profile.jpg".into(),
+            )
+            .clone();
+        state.users.get_mut(user_id)?.photo_id = Some(photo.id);
+        Some(photo)
+    }
+
+    /// Adds a channel or supergroup and returns its id. An `id` of 0 takes
+    /// the next free one, a `dc_id` of 0 the home DC, a `date` of 0 now.
+    pub fn add_channel(&self, channel: Channel) -> i64 {
+        let channel = Channel {
+            dc_id: self.dc_or_home(channel.dc_id),
+            date: if channel.date == 0 {
+                self.world.now()
+            } else {
+                channel.date
+            },
+            ..channel
+        };
+        self.world.lock().chats.insert_channel(channel)
+    }
+
+    /// Adds a basic group and returns its id; defaults as for
+    /// [`FakeDc::add_channel`](FakeDc::add_channel).
+    pub fn add_basic_group(&self, group: BasicGroup) -> i64 {
+        let group = BasicGroup {
+            dc_id: self.dc_or_home(group.dc_id),
+            date: if group.date == 0 {
+                self.world.now()
+            } else {
+                group.date
+            },
+            ..group
+        };
+        self.world.lock().chats.insert_group(group)
     }
 
     /// Stores a file directly on `dc_id`, e.g. to test `FILE_MIGRATE_X`.

@@ -11,7 +11,7 @@ use grammers_tl_types::{
 };
 use tracing::warn;
 
-use crate::world::World;
+use crate::world::{World, WorldState};
 
 /// An `rpc_error` to send back: Telegram's numeric code and its error name.
 #[derive(Clone, PartialEq, Eq)]
@@ -118,12 +118,95 @@ pub struct CallContext<'a> {
     pub world: &'a World,
 }
 
+/// What an `InputPeer` names, once resolved for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peer {
+    /// A user (the caller itself for `inputPeerSelf`).
+    User(i64),
+    /// A basic group.
+    Chat(i64),
+    /// A channel or supergroup.
+    Channel(i64),
+}
+
 impl CallContext<'_> {
     /// The signed-in user, or `AUTH_KEY_UNREGISTERED` (what Telegram answers
     /// on a DC where the key is not authorised).
     pub fn require_user(&self) -> Result<i64, RpcError> {
         self.user_id
             .ok_or_else(|| RpcError::unauthorized("AUTH_KEY_UNREGISTERED"))
+    }
+
+    /// The user id an `InputUser` names for the caller, with the access
+    /// hash checked (hashes are per viewer); `USER_ID_INVALID` otherwise.
+    pub fn resolve_input_user(
+        &self,
+        state: &WorldState,
+        input: &tl::enums::InputUser,
+    ) -> Result<i64, RpcError> {
+        let viewer = self.require_user()?;
+        let invalid = || RpcError::bad_request("USER_ID_INVALID");
+        let id = match input {
+            tl::enums::InputUser::UserSelf => viewer,
+            tl::enums::InputUser::User(user) => {
+                if user.user_id != viewer
+                    && user.access_hash != self.world.access_hash(viewer, user.user_id)
+                {
+                    return Err(invalid());
+                }
+                user.user_id
+            }
+            tl::enums::InputUser::FromMessage(from) => from.user_id,
+            tl::enums::InputUser::Empty => return Err(invalid()),
+        };
+        if state.users.get(id).is_none() {
+            return Err(invalid());
+        }
+        Ok(id)
+    }
+
+    /// What an `InputPeer` names for the caller. Users go through
+    /// [`CallContext::resolve_input_user`] (and its errors); channels need
+    /// the caller's access hash (`CHANNEL_INVALID`); groups must exist
+    /// (`PEER_ID_INVALID`, as for `inputPeerEmpty`).
+    pub fn resolve_input_peer(
+        &self,
+        state: &WorldState,
+        peer: &tl::enums::InputPeer,
+    ) -> Result<Peer, RpcError> {
+        use tl::enums::InputPeer as P;
+        let viewer = self.require_user()?;
+        let user = |user_id, access_hash| -> tl::enums::InputUser {
+            tl::types::InputUser {
+                user_id,
+                access_hash,
+            }
+            .into()
+        };
+        let channel = |channel_id: i64, access_hash: Option<i64>| {
+            let known = state.chats.channel(channel_id).is_some()
+                && access_hash.is_none_or(|h| h == self.world.access_hash(viewer, channel_id));
+            if known {
+                Ok(Peer::Channel(channel_id))
+            } else {
+                Err(RpcError::bad_request("CHANNEL_INVALID"))
+            }
+        };
+        match peer {
+            P::PeerSelf => Ok(Peer::User(viewer)),
+            P::User(u) => self
+                .resolve_input_user(state, &user(u.user_id, u.access_hash))
+                .map(Peer::User),
+            // A user seen in a message needs no access hash.
+            P::UserFromMessage(u) if state.users.get(u.user_id).is_some() => {
+                Ok(Peer::User(u.user_id))
+            }
+            P::UserFromMessage(_) => Err(RpcError::bad_request("USER_ID_INVALID")),
+            P::Chat(c) if state.chats.group(c.chat_id).is_some() => Ok(Peer::Chat(c.chat_id)),
+            P::Channel(c) => channel(c.channel_id, Some(c.access_hash)),
+            P::ChannelFromMessage(c) => channel(c.channel_id, None),
+            P::Chat(_) | P::Empty => Err(RpcError::bad_request("PEER_ID_INVALID")),
+        }
     }
 }
 

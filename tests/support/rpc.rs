@@ -14,6 +14,12 @@ use grammers_client::Client;
 use grammers_client::sender::{InvocationError, RpcError};
 use grammers_client::tl;
 
+// The one test-data generator, shared with the tgcmd tests.
+#[path = "data.rs"]
+mod data;
+#[allow(unused_imports)] // Not every test crate moves bytes.
+pub use data::pattern;
+
 /// The RPC error of a failed call; panics on success or any other failure.
 #[track_caller]
 pub fn rpc_error<T: Debug>(result: Result<T, InvocationError>) -> RpcError {
@@ -43,13 +49,6 @@ pub fn assert_rpc_error<T: Debug>(
 #[track_caller]
 pub fn assert_bad_request<T: Debug>(result: Result<T, InvocationError>, name: &str) {
     assert_rpc_error(result, 400, name, None);
-}
-
-/// A repeatable byte pattern that differs between offsets and seeds.
-pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u32).wrapping_mul(2654435761).to_le_bytes()[1] ^ seed)
-        .collect()
 }
 
 /// Lowercase hex of the MD5 of `data`, as `inputFile.md5_checksum` carries it.

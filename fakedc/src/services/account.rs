@@ -2,10 +2,8 @@
 
 use grammers_tl_types as tl;
 
-use super::contacts::{is_valid_username, username_taken};
-use crate::proto::unix_now;
 use crate::rpc::{Router, RpcError};
-use crate::world::Birthday;
+use crate::world::{Birthday, is_valid_username};
 
 /// Telegram's limits on profile fields (from the client app config).
 const MAX_NAME_LEN: usize = 64;
@@ -55,7 +53,7 @@ pub(super) fn register(router: &mut Router) {
             return Err(RpcError::bad_request("USERNAME_INVALID"));
         }
         let state = ctx.world.lock();
-        Ok(!username_taken(&state, &request.username, viewer))
+        Ok(!state.username_taken(&request.username, viewer))
     });
 
     router.add::<tl::functions::account::UpdateUsername, _>(|ctx, request| {
@@ -81,7 +79,7 @@ pub(super) fn register(router: &mut Router) {
                 return Err(RpcError::bad_request("USERNAME_NOT_MODIFIED"));
             }
             // Changing only the case of one's own name is allowed.
-            if username_taken(&state, &name, viewer) {
+            if state.username_taken(&name, viewer) {
                 return Err(RpcError::bad_request("USERNAME_OCCUPIED"));
             }
             Some(name)
@@ -104,7 +102,7 @@ pub(super) fn register(router: &mut Router) {
                     month: b.month,
                     year: b.year,
                 };
-                if !is_valid_birthday(birthday, current_year()) {
+                if !is_valid_birthday(birthday, current_year(ctx.world.now())) {
                     return Err(RpcError::bad_request("BIRTHDAY_INVALID"));
                 }
                 Some(birthday)
@@ -120,10 +118,10 @@ pub(super) fn register(router: &mut Router) {
     });
 }
 
-/// The calendar year now (UTC), close enough for an age check.
-fn current_year() -> i32 {
+/// The calendar year at `now` (UTC), close enough for an age check.
+fn current_year(now: i32) -> i32 {
     const SECONDS_PER_YEAR: i64 = 31_556_952; // 365.2425 days
-    1970 + (i64::from(unix_now()) / SECONDS_PER_YEAR) as i32
+    1970 + (i64::from(now) / SECONDS_PER_YEAR) as i32
 }
 
 fn is_leap(year: i32) -> bool {

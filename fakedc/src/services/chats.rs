@@ -3,10 +3,8 @@
 
 use grammers_tl_types as tl;
 
-use super::files::photo_tl;
-use crate::proto::unix_now;
 use crate::rpc::{CallContext, Router, RpcError};
-use crate::world::{BasicGroup, Channel, WorldState};
+use crate::world::{BasicGroup, Channel, StoredFile, WorldState, empty_notify_settings};
 
 /// `chat_title_length_max`: longer titles are cut, as Telegram does.
 const MAX_TITLE_LEN: usize = 128;
@@ -16,7 +14,9 @@ const MAX_ABOUT_LEN: usize = 255;
 const MAX_CHANNELS_JOINED: usize = 500;
 
 fn photo_of(state: &WorldState, photo_id: Option<i64>) -> Option<tl::enums::Photo> {
-    photo_id.and_then(|id| state.files.get(id)).map(photo_tl)
+    photo_id
+        .and_then(|id| state.files.get(id))
+        .map(StoredFile::to_photo)
 }
 
 fn users_tl(
@@ -80,7 +80,7 @@ fn full_chat(
         }
         .into(),
         chat_photo: photo_of(state, group.photo_id),
-        notify_settings: super::empty_notify_settings(),
+        notify_settings: empty_notify_settings(),
         exported_invite: None,
         bot_info: None,
         pinned_msg_id: None,
@@ -147,7 +147,7 @@ fn full_channel(
         unread_count: 0,
         chat_photo: photo_of(state, channel.photo_id)
             .unwrap_or_else(|| tl::types::PhotoEmpty { id: 0 }.into()),
-        notify_settings: super::empty_notify_settings(),
+        notify_settings: empty_notify_settings(),
         exported_invite: None,
         bot_info: Vec::new(),
         migrated_from_chat_id: None,
@@ -247,7 +247,7 @@ pub(super) fn register(router: &mut Router) {
         if state.chats.channels_joined(viewer) >= MAX_CHANNELS_JOINED {
             return Err(RpcError::bad_request("CHANNELS_TOO_MUCH"));
         }
-        let date = unix_now();
+        let date = ctx.world.now();
         let id = state.chats.insert_channel(Channel {
             title,
             about: request.about,
@@ -272,36 +272,4 @@ pub(super) fn register(router: &mut Router) {
         }
         .into())
     });
-}
-
-impl crate::FakeDc {
-    /// Adds a channel or supergroup and returns its id. An `id` of 0 takes
-    /// the next free one, a `dc_id` of 0 the home DC, a `date` of 0 now.
-    pub fn add_channel(&self, channel: Channel) -> i64 {
-        let channel = Channel {
-            dc_id: self.dc_or_home(channel.dc_id),
-            date: if channel.date == 0 {
-                unix_now()
-            } else {
-                channel.date
-            },
-            ..channel
-        };
-        self.world.lock().chats.insert_channel(channel)
-    }
-
-    /// Adds a basic group and returns its id; defaults as for
-    /// [`FakeDc::add_channel`](crate::FakeDc::add_channel).
-    pub fn add_basic_group(&self, group: BasicGroup) -> i64 {
-        let group = BasicGroup {
-            dc_id: self.dc_or_home(group.dc_id),
-            date: if group.date == 0 {
-                unix_now()
-            } else {
-                group.date
-            },
-            ..group
-        };
-        self.world.lock().chats.insert_group(group)
-    }
 }

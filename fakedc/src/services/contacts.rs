@@ -1,17 +1,11 @@
-//! `contacts.importContacts` and `contacts.resolveUsername`, plus the
-//! username rules `account.updateUsername` shares.
+//! `contacts.importContacts` and `contacts.resolveUsername`.
 
 use std::collections::{BTreeSet, HashMap};
 
 use grammers_tl_types as tl;
 
 use crate::rpc::{Router, RpcError};
-use crate::world::WorldState;
-
-/// The longest username Telegram accepts.
-pub(crate) const MAX_USERNAME_LEN: usize = 32;
-/// The shortest username an account may take (shorter ones are collectible).
-pub(crate) const MIN_USERNAME_LEN: usize = 5;
+use crate::world::MAX_USERNAME_LEN;
 
 /// Phone-book state: who imported which unregistered numbers.
 ///
@@ -43,29 +37,6 @@ impl ContactImports {
             .filter(|importers| importers.contains(&account))
             .count()
     }
-}
-
-/// Telegram's rules for a username an account or channel takes: 5–32
-/// characters of `[A-Za-z0-9_]`, starting with a letter, not ending with
-/// `_`, and no `__`.
-pub(crate) fn is_valid_username(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    (MIN_USERNAME_LEN..=MAX_USERNAME_LEN).contains(&bytes.len())
-        && bytes[0].is_ascii_alphabetic()
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
-        && bytes.last() != Some(&b'_')
-        && !name.contains("__")
-}
-
-/// Whether a user other than `except_user` or any channel holds `name`.
-pub(crate) fn username_taken(state: &WorldState, name: &str, except_user: i64) -> bool {
-    state
-        .users
-        .by_username(name)
-        .is_some_and(|u| u.id != except_user)
-        || state.chats.channel_by_username(name).is_some()
 }
 
 /// Digits only, as Telegram stores phone numbers.
@@ -178,28 +149,4 @@ pub(super) fn register(router: &mut Router) {
         }
         Err(RpcError::bad_request("USERNAME_NOT_OCCUPIED"))
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_valid_username;
-
-    #[test]
-    fn username_rules() {
-        for good in ["abcde", "Ihor_P", "a2345", &"a".repeat(32)] {
-            assert!(is_valid_username(good), "{good}");
-        }
-        for bad in [
-            "abcd",
-            "1abcde",
-            "_abcde",
-            "abcde_",
-            "ab__cde",
-            "ab-cde",
-            "abcdé",
-            &"a".repeat(33),
-        ] {
-            assert!(!is_valid_username(bad), "{bad}");
-        }
-    }
 }

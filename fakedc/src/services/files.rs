@@ -3,11 +3,12 @@
 
 use bytes::Bytes;
 use grammers_tl_types as tl;
-use md5::{Digest, Md5};
 
-use super::users::resolve_input_user;
-use crate::rpc::{CallContext, Router, RpcError};
-use crate::world::{FileKind, PartCheck, StoredFile, UploadMode, WorldState, files::MAX_PART_SIZE};
+use crate::rpc::{CallContext, Peer, Router, RpcError};
+use crate::world::{
+    FileKind, PHOTO_SIZE_TYPE, PartCheck, ServedChunk, StoredFile, UploadMode, WorldState,
+    files::MAX_PART_SIZE,
+};
 
 /// "The parameter offset must be divisible by 4 KB" (non-precise requests).
 const NON_PRECISE_ALIGN: i64 = 4 * 1024;
@@ -33,11 +34,6 @@ pub(super) fn register(router: &mut Router) {
     router.add::<tl::functions::upload::GetFileHashes, _>(get_file_hashes);
 }
 
-fn max_parts(ctx: &CallContext<'_>, state: &WorldState, user_id: i64) -> i32 {
-    let premium = state.users.get(user_id).is_some_and(|u| u.premium);
-    ctx.world.limits().max_parts(premium)
-}
-
 fn save_part(
     ctx: &CallContext<'_>,
     file_id: i64,
@@ -47,7 +43,7 @@ fn save_part(
 ) -> Result<bool, RpcError> {
     let user_id = ctx.require_user()?;
     let mut state = ctx.world.lock();
-    let max = max_parts(ctx, &state, user_id);
+    let max = ctx.world.limits().max_parts(state.is_premium(user_id));
     // TDLib sends -1 as the total while a stream's length is unknown.
     let stated_total = match total_parts {
         Some(-1) => None,
@@ -102,115 +98,11 @@ fn save_part(
     Ok(true)
 }
 
-/// A finalised upload: the file's bytes and the name the client gave it.
-pub(super) struct Finalised {
-    pub bytes: Bytes,
-    pub name: String,
-}
-
-/// Checks an `InputFile` against the saved parts and assembles the file:
-/// every part present (`FILE_PART_X_MISSING`), sizes consistent, and for
-/// small files the MD5 (`MD5_CHECKSUM_INVALID`).
-pub(super) fn finalise(
-    ctx: &CallContext<'_>,
-    state: &mut WorldState,
-    input: &tl::enums::InputFile,
-) -> Result<Finalised, RpcError> {
-    let user_id = ctx.require_user()?;
-    let (file_id, parts, name, md5, mode) = match input {
-        tl::enums::InputFile::File(f) => (
-            f.id,
-            f.parts,
-            &f.name,
-            Some(&f.md5_checksum),
-            UploadMode::Small,
-        ),
-        tl::enums::InputFile::Big(f) => (f.id, f.parts, &f.name, None, UploadMode::Big),
-        _ => return Err(RpcError::bad_request("FILE_PARTS_INVALID")),
-    };
-    if !(1..=max_parts(ctx, state, user_id)).contains(&parts) {
-        return Err(RpcError::bad_request("FILE_PARTS_INVALID"));
-    }
-    let missing = |part: i32| RpcError::bad_request(format!("FILE_PART_{part}_MISSING"));
-    let upload = state
-        .files
-        .upload(ctx.auth_key_id, file_id)
-        .ok_or_else(|| missing(0))?;
-    if upload.mode != mode || upload.total_parts.is_some_and(|total| total != parts) {
-        return Err(RpcError::bad_request("FILE_PARTS_INVALID"));
-    }
-    if let Some(part) = upload.first_missing(parts) {
-        return Err(missing(part));
-    }
-    match upload.check_final_sizes(parts) {
-        PartCheck::Ok => {}
-        PartCheck::SizeInvalid => return Err(RpcError::bad_request("FILE_PART_SIZE_INVALID")),
-        PartCheck::SizeChanged => return Err(RpcError::bad_request("FILE_PART_SIZE_CHANGED")),
-    }
-    let bytes = upload.assemble(parts);
-    if let Some(md5) = md5.filter(|m| !m.is_empty()) {
-        let actual = hex(&Md5::digest(&bytes));
-        if !actual.eq_ignore_ascii_case(md5) {
-            return Err(RpcError::bad_request("MD5_CHECKSUM_INVALID"));
-        }
-    }
-    let name = name.clone();
-    state.files.remove_upload(ctx.auth_key_id, file_id);
-    Ok(Finalised { bytes, name })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The size type under which a photo's only rendition is served. The fake DC
-/// does not decode images, so there are no thumbnails: the one size is the
-/// file as uploaded.
-pub(crate) const PHOTO_SIZE_TYPE: &str = "x";
-
-/// The `photo` constructor of a stored file.
-pub(crate) fn photo_tl(file: &StoredFile) -> tl::enums::Photo {
-    tl::types::Photo {
-        has_stickers: false,
-        id: file.id,
-        access_hash: file.access_hash,
-        file_reference: file.file_reference.clone(),
-        date: file.date,
-        sizes: vec![
-            tl::types::PhotoSize {
-                r#type: PHOTO_SIZE_TYPE.into(),
-                w: 800,
-                h: 800,
-                size: file.bytes.len() as i32,
-            }
-            .into(),
-        ],
-        video_sizes: None,
-        dc_id: file.dc_id,
-    }
-    .into()
-}
-
-/// Stores a finalised upload as a document or photo on this DC.
-pub(super) fn store(
-    ctx: &CallContext<'_>,
-    state: &mut WorldState,
-    kind: FileKind,
-    finalised: Finalised,
-    mime_type: String,
-) -> StoredFile {
-    state
-        .files
-        .store(kind, ctx.dc_id, finalised.bytes, mime_type, finalised.name)
-        .clone()
-}
-
 /// The stored file an `InputFileLocation` names, with its access hash and
 /// file reference checked.
 fn resolve_location<'s>(
     ctx: &CallContext<'_>,
     state: &'s WorldState,
-    viewer: i64,
     location: &tl::enums::InputFileLocation,
 ) -> Result<&'s StoredFile, RpcError> {
     use tl::enums::InputFileLocation as L;
@@ -237,19 +129,15 @@ fn resolve_location<'s>(
             (file, Some(&l.file_reference))
         }
         L::InputPeerPhotoFileLocation(l) => {
+            // Only users' photos are served this way.
             let owner = match &l.peer {
-                tl::enums::InputPeer::PeerSelf => viewer,
-                tl::enums::InputPeer::User(u) => resolve_input_user(
-                    ctx,
-                    state,
-                    viewer,
-                    &tl::types::InputUser {
-                        user_id: u.user_id,
-                        access_hash: u.access_hash,
-                    }
-                    .into(),
-                )?,
+                tl::enums::InputPeer::PeerSelf | tl::enums::InputPeer::User(_) => {
+                    ctx.resolve_input_peer(state, &l.peer)?
+                }
                 _ => return Err(RpcError::bad_request("PEER_ID_INVALID")),
+            };
+            let Peer::User(owner) = owner else {
+                return Err(RpcError::bad_request("PEER_ID_INVALID"));
             };
             let owns = state
                 .users
@@ -304,9 +192,9 @@ fn get_file(
     ctx: &CallContext<'_>,
     request: tl::functions::upload::GetFile,
 ) -> Result<tl::enums::upload::File, RpcError> {
-    let viewer = ctx.require_user()?;
+    ctx.require_user()?;
     let state = ctx.world.lock();
-    let file = resolve_location(ctx, &state, viewer, &request.location)?;
+    let file = resolve_location(ctx, &state, &request.location)?;
     check_range(request.precise, request.offset, request.limit)?;
     let start = (request.offset as usize).min(file.bytes.len());
     let end = (start + request.limit as usize).min(file.bytes.len());
@@ -317,7 +205,15 @@ fn get_file(
         FileKind::Document => tl::enums::storage::FileType::FileUnknown,
     };
     let mtime = file.date;
+    let file_id = file.id;
     drop(state);
+    if !data.is_empty() {
+        ctx.world.record_served_chunk(ServedChunk {
+            file_id,
+            offset: request.offset,
+            len: data.len(),
+        });
+    }
     let mut bytes = data.to_vec();
     if !bytes.is_empty() && ctx.world.faults().take_corruption() {
         let middle = bytes.len() / 2;
@@ -335,14 +231,14 @@ fn get_file_hashes(
     ctx: &CallContext<'_>,
     request: tl::functions::upload::GetFileHashes,
 ) -> Result<Vec<tl::enums::FileHash>, RpcError> {
-    let viewer = ctx.require_user()?;
+    ctx.require_user()?;
     if request.offset < 0 {
         return Err(RpcError::bad_request("OFFSET_INVALID"));
     }
     // Hash outside the world lock: other connections keep going meanwhile.
     let file = {
         let state = ctx.world.lock();
-        resolve_location(ctx, &state, viewer, &request.location)?.clone()
+        resolve_location(ctx, &state, &request.location)?.clone()
     };
     let limits = ctx.world.limits();
     let part = limits.file_hash_part_size;

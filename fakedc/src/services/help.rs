@@ -2,7 +2,6 @@
 
 use grammers_tl_types as tl;
 
-use crate::proto::unix_now;
 use crate::rpc::{Access, CallContext, Router};
 
 pub(super) fn register(router: &mut Router) {
@@ -46,7 +45,7 @@ fn config(ctx: &CallContext<'_>) -> tl::enums::Config {
             .into()
         })
         .collect();
-    let now = unix_now();
+    let now = ctx.world.now();
     tl::types::Config {
         default_p2p_contacts: false,
         preload_featured_stickers: false,

@@ -3,10 +3,8 @@
 
 use grammers_tl_types as tl;
 
-use super::files::{self, photo_tl};
-use crate::proto::unix_now;
 use crate::rpc::{CallContext, Router, RpcError};
-use crate::world::{FileKind, StoredFile, WorldState};
+use crate::world::{FileKind, Finalised, StoredFile, WorldState};
 
 pub(super) fn register(router: &mut Router) {
     router.add::<tl::functions::messages::UploadMedia, _>(|ctx, request| {
@@ -38,8 +36,8 @@ pub(super) fn register(router: &mut Router) {
             .file
             .ok_or_else(|| RpcError::bad_request("PHOTO_FILE_MISSING"))?;
         let mut state = ctx.world.lock();
-        let finalised = files::finalise(ctx, &mut state, &input)?;
-        let photo = files::store(
+        let finalised = finalise(ctx, &mut state, &input)?;
+        let photo = store(
             ctx,
             &mut state,
             FileKind::Photo,
@@ -53,11 +51,39 @@ pub(super) fn register(router: &mut Router) {
         user.photo_id = Some(photo.id);
         let user = user.to_tl(ctx.world, viewer);
         Ok(tl::types::photos::Photo {
-            photo: photo_tl(&photo),
+            photo: photo.to_photo(),
             users: vec![user],
         }
         .into())
     });
+}
+
+/// Assembles the upload an `InputFile` names, with Telegram's errors.
+fn finalise(
+    ctx: &CallContext<'_>,
+    state: &mut WorldState,
+    input: &tl::enums::InputFile,
+) -> Result<Finalised, RpcError> {
+    let user_id = ctx.require_user()?;
+    let max_parts = ctx.world.limits().max_parts(state.is_premium(user_id));
+    state
+        .files
+        .finalise(ctx.auth_key_id, input, max_parts)
+        .map_err(|e| RpcError::bad_request(e.name()))
+}
+
+/// Stores a finalised upload as a document or photo on this DC.
+fn store(
+    ctx: &CallContext<'_>,
+    state: &mut WorldState,
+    kind: FileKind,
+    finalised: Finalised,
+    mime_type: String,
+) -> StoredFile {
+    state
+        .files
+        .store(kind, ctx.dc_id, finalised.bytes, mime_type, finalised.name)
+        .clone()
 }
 
 /// Only the account's own chat (Saved Messages) exists in the fake world so far.
@@ -129,19 +155,19 @@ fn media_from_input(
     };
     match media {
         M::UploadedDocument(d) => {
-            let finalised = files::finalise(ctx, state, &d.file)?;
+            let finalised = finalise(ctx, state, &d.file)?;
             let mime = if d.mime_type.is_empty() {
                 "application/octet-stream".to_string()
             } else {
                 d.mime_type.clone()
             };
-            let file = files::store(ctx, state, FileKind::Document, finalised, mime);
+            let file = store(ctx, state, FileKind::Document, finalised, mime);
             Ok(document_media(file.to_document(d.attributes.clone())))
         }
         M::UploadedPhoto(p) => {
-            let finalised = files::finalise(ctx, state, &p.file)?;
-            let file = files::store(ctx, state, FileKind::Photo, finalised, "image/jpeg".into());
-            Ok(photo_media(photo_tl(&file)))
+            let finalised = finalise(ctx, state, &p.file)?;
+            let file = store(ctx, state, FileKind::Photo, finalised, "image/jpeg".into());
+            Ok(photo_media(file.to_photo()))
         }
         M::Document(d) => match &d.id {
             tl::enums::InputDocument::Document(input) => {
@@ -165,7 +191,7 @@ fn media_from_input(
                     input.access_hash,
                     &input.file_reference,
                 )?;
-                Ok(photo_media(photo_tl(file)))
+                Ok(photo_media(file.to_photo()))
             }
             tl::enums::InputPhoto::Empty => Err(RpcError::bad_request("MEDIA_INVALID")),
         },
@@ -183,7 +209,7 @@ fn save_message(
     media: tl::enums::MessageMedia,
     random_id: i64,
 ) -> tl::enums::Updates {
-    let date = unix_now();
+    let date = ctx.world.now();
     let account = state.account(viewer);
     let id = account.next_message_id;
     account.next_message_id += 1;

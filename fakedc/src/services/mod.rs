@@ -1,5 +1,11 @@
 //! The services: one module per domain, each registering its methods with
 //! the [`Router`]. A new service is a new module plus one line in [`router`].
+//!
+//! Services import only [`crate::rpc`] and [`crate::world`] (plus the leaf
+//! helpers `random` and `srp`, which import nothing of the crate), never
+//! each other: what two services share lives in the world (block lists,
+//! username rules, `StoredFile::to_photo`) or on the call context
+//! (resolving input users and peers). `tests/structure.rs` checks this.
 
 mod account;
 mod auth;
@@ -14,8 +20,6 @@ mod users;
 
 pub use auth::LoginCodes;
 pub use contacts::ContactImports;
-
-use grammers_tl_types as tl;
 
 use crate::rpc::Router;
 
@@ -33,23 +37,4 @@ pub fn router() -> Router {
     contacts::register(&mut router);
     chats::register(&mut router);
     router
-}
-
-/// Notification settings with nothing set (the defaults apply), as full
-/// user and chat infos carry them.
-pub(crate) fn empty_notify_settings() -> tl::enums::PeerNotifySettings {
-    tl::types::PeerNotifySettings {
-        show_previews: None,
-        silent: None,
-        mute_until: None,
-        ios_sound: None,
-        android_sound: None,
-        other_sound: None,
-        stories_muted: None,
-        stories_hide_sender: None,
-        stories_ios_sound: None,
-        stories_android_sound: None,
-        stories_other_sound: None,
-    }
-    .into()
 }

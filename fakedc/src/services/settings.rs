@@ -6,9 +6,7 @@ use std::collections::HashMap;
 
 use grammers_tl_types as tl;
 
-use super::users::resolve_input_user;
-use crate::proto::unix_now;
-use crate::rpc::{CallContext, Router, RpcError};
+use crate::rpc::{CallContext, Peer, Router, RpcError};
 use crate::world::{KeyRecord, WorldState};
 
 /// A session younger than this may not terminate other sessions
@@ -17,13 +15,12 @@ const FRESH_SESSION_SECONDS: i32 = 24 * 3600;
 /// `account.authorizations.authorization_ttl_days`.
 const AUTHORIZATION_TTL_DAYS: i32 = 180;
 
-/// Privacy rules, global settings and block lists, per user.
+/// Privacy rules and global settings, per user. Block lists live in the
+/// world, because full user profiles show them too.
 #[derive(Default)]
 struct Settings {
     rules: HashMap<(i64, PrivacyKey), Vec<tl::enums::PrivacyRule>>,
     global: HashMap<i64, tl::types::GlobalPrivacySettings>,
-    /// (owner, stories list?) → blocked user ids with the block date, oldest first.
-    blocked: HashMap<(i64, bool), Vec<(i64, i32)>>,
 }
 
 /// `InputPrivacyKey` without its payload, usable as a map key.
@@ -122,13 +119,13 @@ fn authorization_tl(record: &KeyRecord, current: bool) -> Option<tl::enums::Auth
 }
 
 /// Refuses to terminate other sessions from a session that is too new.
-fn check_not_fresh(state: &WorldState, key_id: i64) -> Result<(), RpcError> {
+fn check_not_fresh(ctx: &CallContext<'_>, state: &WorldState, key_id: i64) -> Result<(), RpcError> {
     let created = state
         .keys
         .get(key_id)
         .and_then(|k| k.authorization.as_ref())
         .map_or(0, |a| a.date_created);
-    if unix_now() - created < FRESH_SESSION_SECONDS {
+    if ctx.world.now() - created < FRESH_SESSION_SECONDS {
         Err(RpcError::new(406, "FRESH_RESET_AUTHORISATION_FORBIDDEN"))
     } else {
         Ok(())
@@ -193,7 +190,6 @@ fn privacy_rules(
 fn store_rule(
     ctx: &CallContext<'_>,
     state: &WorldState,
-    viewer: i64,
     rule: &tl::enums::InputPrivacyRule,
 ) -> Result<tl::enums::PrivacyRule, RpcError> {
     use tl::enums::InputPrivacyRule as I;
@@ -201,7 +197,7 @@ fn store_rule(
     let users = |inputs: &[tl::enums::InputUser]| -> Result<Vec<i64>, RpcError> {
         inputs
             .iter()
-            .map(|input| resolve_input_user(ctx, state, viewer, input))
+            .map(|input| ctx.resolve_input_user(state, input))
             .collect()
     };
     Ok(match rule {
@@ -236,28 +232,22 @@ fn store_rule(
     })
 }
 
-/// The user an `InputPeer` of a block call names.
+/// The user an `InputPeer` of a block call names (not the caller).
 fn blocked_peer(
     ctx: &CallContext<'_>,
     state: &WorldState,
     viewer: i64,
     peer: &tl::enums::InputPeer,
 ) -> Result<i64, RpcError> {
-    let input_user: tl::enums::InputUser = match peer {
-        tl::enums::InputPeer::User(u) => tl::types::InputUser {
-            user_id: u.user_id,
-            access_hash: u.access_hash,
-        }
-        .into(),
-        tl::enums::InputPeer::PeerSelf => return Err(RpcError::bad_request("CONTACT_ID_INVALID")),
-        _ => return Err(RpcError::bad_request("PEER_ID_INVALID")),
-    };
-    let id = resolve_input_user(ctx, state, viewer, &input_user)
-        .map_err(|_| RpcError::bad_request("PEER_ID_INVALID"))?;
-    if id == viewer {
-        return Err(RpcError::bad_request("CONTACT_ID_INVALID"));
+    match peer {
+        tl::enums::InputPeer::PeerSelf => Err(RpcError::bad_request("CONTACT_ID_INVALID")),
+        tl::enums::InputPeer::User(_) => match ctx.resolve_input_peer(state, peer) {
+            Ok(Peer::User(id)) if id == viewer => Err(RpcError::bad_request("CONTACT_ID_INVALID")),
+            Ok(Peer::User(id)) => Ok(id),
+            _ => Err(RpcError::bad_request("PEER_ID_INVALID")),
+        },
+        _ => Err(RpcError::bad_request("PEER_ID_INVALID")),
     }
-    Ok(id)
 }
 
 pub(super) fn register(router: &mut Router) {
@@ -284,7 +274,7 @@ pub(super) fn register(router: &mut Router) {
             // Telegram wants auth.logOut for the current session.
             return Err(RpcError::bad_request("HASH_INVALID"));
         }
-        check_not_fresh(&state, ctx.auth_key_id)?;
+        check_not_fresh(ctx, &state, ctx.auth_key_id)?;
         state.keys.sign_out(key_id);
         Ok(true)
     });
@@ -310,7 +300,7 @@ pub(super) fn register(router: &mut Router) {
     router.add::<tl::functions::auth::ResetAuthorizations, _>(|ctx, _| {
         let user = ctx.require_user()?;
         let mut state = ctx.world.lock();
-        check_not_fresh(&state, ctx.auth_key_id)?;
+        check_not_fresh(ctx, &state, ctx.auth_key_id)?;
         let others: Vec<i64> = state
             .keys
             .of_user(user)
@@ -343,7 +333,7 @@ pub(super) fn register(router: &mut Router) {
         let rules = request
             .rules
             .iter()
-            .map(|rule| store_rule(ctx, &state, user, rule))
+            .map(|rule| store_rule(ctx, &state, rule))
             .collect::<Result<Vec<_>, _>>()?;
         state
             .extensions
@@ -386,15 +376,10 @@ pub(super) fn register(router: &mut Router) {
         let user = ctx.require_user()?;
         let mut state = ctx.world.lock();
         let target = blocked_peer(ctx, &state, user, &request.id)?;
-        let list = state
-            .extensions
-            .get_mut::<Settings>()
-            .blocked
-            .entry((user, request.my_stories_from))
-            .or_default();
-        if !list.iter().any(|(id, _)| *id == target) {
-            list.push((target, unix_now()));
-        }
+        let now = ctx.world.now();
+        state
+            .blocks
+            .block(user, request.my_stories_from, target, now);
         Ok(true)
     });
 
@@ -402,14 +387,7 @@ pub(super) fn register(router: &mut Router) {
         let user = ctx.require_user()?;
         let mut state = ctx.world.lock();
         let target = blocked_peer(ctx, &state, user, &request.id)?;
-        if let Some(list) = state
-            .extensions
-            .get_mut::<Settings>()
-            .blocked
-            .get_mut(&(user, request.my_stories_from))
-        {
-            list.retain(|(id, _)| *id != target);
-        }
+        state.blocks.unblock(user, request.my_stories_from, target);
         Ok(true)
     });
 
@@ -418,14 +396,8 @@ pub(super) fn register(router: &mut Router) {
         if request.offset < 0 || request.limit < 0 {
             return Err(RpcError::bad_request("LIMIT_INVALID"));
         }
-        let mut state = ctx.world.lock();
-        let list = state
-            .extensions
-            .get_mut::<Settings>()
-            .blocked
-            .get(&(user, request.my_stories_from))
-            .cloned()
-            .unwrap_or_default();
+        let state = ctx.world.lock();
+        let list = state.blocks.list(user, request.my_stories_from);
         // Newest first, as Telegram lists them.
         let page: Vec<(i64, i32)> = list
             .iter()
@@ -466,14 +438,4 @@ pub(super) fn register(router: &mut Router) {
             .into()
         })
     });
-}
-
-/// Whether `owner` has blocked `target` (main list), for other services.
-pub(crate) fn is_blocked(state: &mut WorldState, owner: i64, target: i64) -> bool {
-    state
-        .extensions
-        .get_mut::<Settings>()
-        .blocked
-        .get(&(owner, false))
-        .is_some_and(|list| list.iter().any(|(id, _)| *id == target))
 }

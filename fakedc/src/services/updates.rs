@@ -2,7 +2,6 @@
 
 use grammers_tl_types as tl;
 
-use crate::proto::unix_now;
 use crate::rpc::Router;
 
 pub(super) fn register(router: &mut Router) {
@@ -13,7 +12,7 @@ pub(super) fn register(router: &mut Router) {
         Ok(tl::types::updates::State {
             pts: account.pts,
             qts: account.qts,
-            date: unix_now(),
+            date: ctx.world.now(),
             seq: account.seq,
             unread_count: 0,
         }
@@ -25,7 +24,7 @@ pub(super) fn register(router: &mut Router) {
         let account = state.account(user);
         if request.pts >= account.pts {
             return Ok(tl::types::updates::DifferenceEmpty {
-                date: unix_now(),
+                date: ctx.world.now(),
                 seq: account.seq,
             }
             .into());
@@ -41,7 +40,7 @@ pub(super) fn register(router: &mut Router) {
             state: tl::types::updates::State {
                 pts: account.pts,
                 qts: account.qts,
-                date: unix_now(),
+                date: ctx.world.now(),
                 seq: account.seq,
                 unread_count: 0,
             }

@@ -2,8 +2,8 @@
 
 use grammers_tl_types as tl;
 
-use crate::rpc::{CallContext, Router, RpcError};
-use crate::world::{FileKind, StoredFile, WorldState};
+use crate::rpc::{Router, RpcError};
+use crate::world::{StoredFile, WorldState, empty_notify_settings};
 
 pub(super) fn register(router: &mut Router) {
     router.add::<tl::functions::users::GetUsers, _>(|ctx, request| {
@@ -14,7 +14,7 @@ pub(super) fn register(router: &mut Router) {
             .iter()
             .filter(|input| !matches!(input, tl::enums::InputUser::Empty))
             .map(|input| {
-                let id = resolve_input_user(ctx, &state, viewer, input)?;
+                let id = ctx.resolve_input_user(&state, input)?;
                 Ok(state
                     .users
                     .get(id)
@@ -25,9 +25,9 @@ pub(super) fn register(router: &mut Router) {
     });
     router.add::<tl::functions::users::GetFullUser, _>(|ctx, request| {
         let viewer = ctx.require_user()?;
-        let mut state = ctx.world.lock();
-        let id = resolve_input_user(ctx, &state, viewer, &request.id)?;
-        let blocked = super::settings::is_blocked(&mut state, viewer, id);
+        let state = ctx.world.lock();
+        let id = ctx.resolve_input_user(&state, &request.id)?;
+        let blocked = state.blocks.is_blocked(viewer, id);
         let user = state
             .users
             .get(id)
@@ -41,38 +41,12 @@ pub(super) fn register(router: &mut Router) {
     });
 }
 
-/// The user id an `InputUser` names, checking the access hash.
-pub(crate) fn resolve_input_user(
-    ctx: &CallContext<'_>,
-    state: &WorldState,
-    viewer: i64,
-    input: &tl::enums::InputUser,
-) -> Result<i64, RpcError> {
-    let id = match input {
-        tl::enums::InputUser::UserSelf => viewer,
-        tl::enums::InputUser::User(user) => {
-            if user.user_id != viewer
-                && user.access_hash != ctx.world.access_hash(viewer, user.user_id)
-            {
-                return Err(RpcError::bad_request("USER_ID_INVALID"));
-            }
-            user.user_id
-        }
-        tl::enums::InputUser::FromMessage(from) => from.user_id,
-        tl::enums::InputUser::Empty => return Err(RpcError::bad_request("USER_ID_INVALID")),
-    };
-    if state.users.get(id).is_none() {
-        return Err(RpcError::bad_request("USER_ID_INVALID"));
-    }
-    Ok(id)
-}
-
 fn full_user(state: &WorldState, id: i64, blocked: bool) -> tl::enums::UserFull {
     let user = state.users.get(id);
     let profile_photo = user
         .and_then(|u| u.photo_id)
         .and_then(|photo_id| state.files.get(photo_id))
-        .map(super::files::photo_tl);
+        .map(StoredFile::to_photo);
     tl::types::UserFull {
         blocked,
         phone_calls_available: false,
@@ -123,7 +97,7 @@ fn full_user(state: &WorldState, id: i64, blocked: bool) -> tl::enums::UserFull 
         personal_photo: None,
         profile_photo,
         fallback_photo: None,
-        notify_settings: super::empty_notify_settings(),
+        notify_settings: empty_notify_settings(),
         bot_info: None,
         pinned_msg_id: None,
         common_chats_count: 0,
@@ -157,30 +131,4 @@ fn full_user(state: &WorldState, id: i64, blocked: bool) -> tl::enums::UserFull 
         bot_manager_id: None,
     }
     .into()
-}
-
-impl crate::FakeDc {
-    /// Stores `bytes` as a photo on the user's home DC and makes it the
-    /// user's profile photo, as `photos.uploadProfilePhoto` would. `None` if
-    /// the user does not exist.
-    pub fn set_profile_photo(
-        &self,
-        user_id: i64,
-        bytes: impl Into<bytes::Bytes>,
-    ) -> Option<StoredFile> {
-        let mut state = self.world.lock();
-        let dc_id = state.users.get(user_id)?.home_dc;
-        let photo = state
-            .files
-            .store(
-                FileKind::Photo,
-                dc_id,
-                bytes.into(),
-                "image/jpeg".into(),
-                "profile.jpg".into(),
-            )
-            .clone();
-        state.users.get_mut(user_id)?.photo_id = Some(photo.id);
-        Some(photo)
-    }
 }

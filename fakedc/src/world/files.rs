@@ -7,10 +7,14 @@ use std::sync::{Arc, OnceLock};
 
 use bytes::{Bytes, BytesMut};
 use grammers_tl_types as tl;
+use md5::Md5;
 use sha2::{Digest, Sha256};
 
 /// "The size limit (512 KB) for the content of the file part."
 pub const MAX_PART_SIZE: usize = 512 * 1024;
+
+/// The size type under which a photo's only rendition is served.
+pub const PHOTO_SIZE_TYPE: &str = "x";
 
 /// Which method the parts of an upload came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,6 +184,43 @@ impl StoredFile {
     }
 }
 
+/// A finalised upload: the file's bytes and the name the client gave it.
+#[derive(Debug, Clone)]
+pub struct Finalised {
+    /// The assembled content.
+    pub bytes: Bytes,
+    /// The file name from the `InputFile`.
+    pub name: String,
+}
+
+/// Why an `InputFile` could not be finalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinaliseError {
+    /// `FILE_PARTS_INVALID`: a bad part count, or one that contradicts the parts.
+    PartsInvalid,
+    /// `FILE_PART_X_MISSING`: this part was never saved.
+    PartMissing(i32),
+    /// `FILE_PART_SIZE_INVALID`
+    PartSizeInvalid,
+    /// `FILE_PART_SIZE_CHANGED`
+    PartSizeChanged,
+    /// `MD5_CHECKSUM_INVALID`: the small file's MD5 does not match.
+    Md5Invalid,
+}
+
+impl FinaliseError {
+    /// Telegram's error name.
+    pub fn name(self) -> String {
+        match self {
+            FinaliseError::PartsInvalid => "FILE_PARTS_INVALID".into(),
+            FinaliseError::PartMissing(part) => format!("FILE_PART_{part}_MISSING"),
+            FinaliseError::PartSizeInvalid => "FILE_PART_SIZE_INVALID".into(),
+            FinaliseError::PartSizeChanged => "FILE_PART_SIZE_CHANGED".into(),
+            FinaliseError::Md5Invalid => "MD5_CHECKSUM_INVALID".into(),
+        }
+    }
+}
+
 /// Why a file reference was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReferenceError {
@@ -231,6 +272,31 @@ impl StoredFile {
             video_thumbs: None,
             dc_id: self.dc_id,
             attributes,
+        }
+        .into()
+    }
+
+    /// The `photo` constructor a client receives for this file. The fake DC
+    /// does not decode images, so there are no thumbnails: the one size,
+    /// [`PHOTO_SIZE_TYPE`], is the file as uploaded.
+    pub fn to_photo(&self) -> tl::enums::Photo {
+        tl::types::Photo {
+            has_stickers: false,
+            id: self.id,
+            access_hash: self.access_hash,
+            file_reference: self.file_reference.clone(),
+            date: self.date,
+            sizes: vec![
+                tl::types::PhotoSize {
+                    r#type: PHOTO_SIZE_TYPE.into(),
+                    w: 800,
+                    h: 800,
+                    size: i32::try_from(self.bytes.len()).unwrap_or(i32::MAX),
+                }
+                .into(),
+            ],
+            video_sizes: None,
+            dc_id: self.dc_id,
         }
         .into()
     }
@@ -311,6 +377,59 @@ impl FileStore {
             part_hashes: Arc::default(),
         };
         self.files.entry(id).or_insert(file)
+    }
+
+    /// Checks an `InputFile` against the parts saved under `key_id` and
+    /// assembles the file: every part present (`FILE_PART_X_MISSING`),
+    /// sizes consistent, and for small files the MD5
+    /// (`MD5_CHECKSUM_INVALID`). The upload is forgotten once it succeeds.
+    pub fn finalise(
+        &mut self,
+        key_id: i64,
+        input: &tl::enums::InputFile,
+        max_parts: i32,
+    ) -> Result<Finalised, FinaliseError> {
+        let (file_id, parts, name, md5, mode) = match input {
+            tl::enums::InputFile::File(f) => (
+                f.id,
+                f.parts,
+                &f.name,
+                Some(&f.md5_checksum),
+                UploadMode::Small,
+            ),
+            tl::enums::InputFile::Big(f) => (f.id, f.parts, &f.name, None, UploadMode::Big),
+            _ => return Err(FinaliseError::PartsInvalid),
+        };
+        if !(1..=max_parts).contains(&parts) {
+            return Err(FinaliseError::PartsInvalid);
+        }
+        let upload = self
+            .upload(key_id, file_id)
+            .ok_or(FinaliseError::PartMissing(0))?;
+        if upload.mode != mode || upload.total_parts.is_some_and(|total| total != parts) {
+            return Err(FinaliseError::PartsInvalid);
+        }
+        if let Some(part) = upload.first_missing(parts) {
+            return Err(FinaliseError::PartMissing(part));
+        }
+        match upload.check_final_sizes(parts) {
+            PartCheck::Ok => {}
+            PartCheck::SizeInvalid => return Err(FinaliseError::PartSizeInvalid),
+            PartCheck::SizeChanged => return Err(FinaliseError::PartSizeChanged),
+        }
+        let bytes = upload.assemble(parts);
+        if let Some(md5) = md5.filter(|m| !m.is_empty()) {
+            let actual: String = Md5::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            if !actual.eq_ignore_ascii_case(md5) {
+                return Err(FinaliseError::Md5Invalid);
+            }
+        }
+        let name = name.clone();
+        self.remove_upload(key_id, file_id);
+        Ok(Finalised { bytes, name })
     }
 
     /// The finalised file with this id.

@@ -20,9 +20,12 @@ use std::sync::{Mutex, MutexGuard, RwLock};
 use sha2::{Digest, Sha256};
 
 pub use chats::{BasicGroup, Channel, Chats, GroupMember};
-pub use files::{FileKind, FileStore, PartCheck, StoredFile, Upload, UploadMode};
+pub use files::{
+    FileKind, FileStore, FinaliseError, Finalised, PHOTO_SIZE_TYPE, PartCheck, StoredFile, Upload,
+    UploadMode,
+};
 pub use keys::{Authorization, KeyRecord, Keys};
-pub use users::{Birthday, User, Users};
+pub use users::{Birthday, MAX_USERNAME_LEN, MIN_USERNAME_LEN, User, Users, is_valid_username};
 
 use crate::config::{Limits, Shaping};
 use crate::faults::Faults;
@@ -80,11 +83,82 @@ pub struct WorldState {
     pub files: FileStore,
     /// Each account's update state and Saved Messages, by user id.
     pub accounts: HashMap<i64, AccountState>,
+    /// Who blocked whom: the contacts service writes them, the users
+    /// service shows them in full profiles.
+    pub blocks: BlockLists,
     /// State services keep for themselves.
     pub extensions: Extensions,
 }
 
+/// Block lists, per owner: the main list and the one that hides stories.
+#[derive(Debug, Default)]
+pub struct BlockLists {
+    /// (owner, stories list?) → blocked user ids with the block date, oldest first.
+    lists: HashMap<(i64, bool), Vec<(i64, i32)>>,
+}
+
+impl BlockLists {
+    /// Adds `target` to a list of `owner` (no-op if it is there already).
+    pub fn block(&mut self, owner: i64, stories: bool, target: i64, date: i32) {
+        let list = self.lists.entry((owner, stories)).or_default();
+        if !list.iter().any(|(id, _)| *id == target) {
+            list.push((target, date));
+        }
+    }
+
+    /// Removes `target` from a list of `owner`.
+    pub fn unblock(&mut self, owner: i64, stories: bool, target: i64) {
+        if let Some(list) = self.lists.get_mut(&(owner, stories)) {
+            list.retain(|(id, _)| *id != target);
+        }
+    }
+
+    /// A list of `owner`, oldest first, with the block dates.
+    pub fn list(&self, owner: i64, stories: bool) -> &[(i64, i32)] {
+        self.lists
+            .get(&(owner, stories))
+            .map_or(&[], |list| list.as_slice())
+    }
+
+    /// Whether `owner` has `target` on the main list.
+    pub fn is_blocked(&self, owner: i64, target: i64) -> bool {
+        self.list(owner, false).iter().any(|(id, _)| *id == target)
+    }
+}
+
+/// Notification settings with nothing set (the defaults apply), as full
+/// user and chat infos carry them.
+pub fn empty_notify_settings() -> grammers_tl_types::enums::PeerNotifySettings {
+    grammers_tl_types::types::PeerNotifySettings {
+        show_previews: None,
+        silent: None,
+        mute_until: None,
+        ios_sound: None,
+        android_sound: None,
+        other_sound: None,
+        stories_muted: None,
+        stories_hide_sender: None,
+        stories_ios_sound: None,
+        stories_android_sound: None,
+        stories_other_sound: None,
+    }
+    .into()
+}
+
 impl WorldState {
+    /// Whether a user other than `except_user`, or any channel, holds `name`.
+    pub fn username_taken(&self, name: &str, except_user: i64) -> bool {
+        self.users
+            .by_username(name)
+            .is_some_and(|u| u.id != except_user)
+            || self.chats.channel_by_username(name).is_some()
+    }
+
+    /// Whether `user_id` has Telegram Premium (raises its upload limits).
+    pub fn is_premium(&self, user_id: i64) -> bool {
+        self.users.get(user_id).is_some_and(|u| u.premium)
+    }
+
     /// The account state of `user_id`, created empty on first use.
     pub fn account(&mut self, user_id: i64) -> &mut AccountState {
         self.accounts
@@ -108,6 +182,19 @@ pub struct World {
     dcs: RwLock<Vec<DcAddress>>,
     calls: Mutex<BTreeMap<u32, u64>>,
     total_calls: AtomicU64,
+    connections: AtomicU64,
+    served_chunks: Mutex<Vec<ServedChunk>>,
+}
+
+/// One `upload.getFile` answer with data, as [`World::served_chunks`] logs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServedChunk {
+    /// The stored file's id.
+    pub file_id: i64,
+    /// The offset the request asked for.
+    pub offset: i64,
+    /// How many bytes the answer carried.
+    pub len: usize,
 }
 
 impl World {
@@ -124,6 +211,8 @@ impl World {
             dcs: RwLock::new(Vec::new()),
             calls: Mutex::new(BTreeMap::new()),
             total_calls: AtomicU64::new(0),
+            connections: AtomicU64::new(0),
+            served_chunks: Mutex::new(Vec::new()),
         }
     }
 
@@ -183,6 +272,11 @@ impl World {
         self.derive("access_hash", &[viewer, target])
     }
 
+    /// The server's clock, in Unix seconds: what services stamp dates with.
+    pub fn now(&self) -> i32 {
+        unix_now()
+    }
+
     /// The server salt for a 30-minute window.
     pub fn salt_for_window(&self, window: i64) -> i64 {
         self.derive("salt", &[window])
@@ -237,5 +331,32 @@ impl World {
             .iter()
             .map(|(id, n)| (grammers_tl_types::name_for_id(*id), *n))
             .collect()
+    }
+
+    pub(crate) fn record_connection(&self) {
+        self.connections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many client connections the cluster has accepted, on every DC.
+    /// A test that cuts a connection can check that the client opened a new one.
+    pub fn connections_accepted(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn record_served_chunk(&self, chunk: ServedChunk) {
+        self.served_chunks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(chunk);
+    }
+
+    /// Every `upload.getFile` answer with data so far, in the order the
+    /// server produced them: shows which chunks of which file a client
+    /// fetched, and in what order.
+    pub fn served_chunks(&self) -> Vec<ServedChunk> {
+        self.served_chunks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }

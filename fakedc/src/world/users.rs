@@ -6,6 +6,25 @@ use grammers_tl_types as tl;
 
 use super::World;
 
+/// The longest username Telegram accepts.
+pub const MAX_USERNAME_LEN: usize = 32;
+/// The shortest username an account may take (shorter ones are collectible).
+pub const MIN_USERNAME_LEN: usize = 5;
+
+/// Telegram's rules for a username an account or channel takes: 5–32
+/// characters of `[A-Za-z0-9_]`, starting with a letter, not ending with
+/// `_`, and no `__`. Several services check names, so the rule lives here.
+pub fn is_valid_username(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    (MIN_USERNAME_LEN..=MAX_USERNAME_LEN).contains(&bytes.len())
+        && bytes.first().is_some_and(u8::is_ascii_alphabetic)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        && bytes.last() != Some(&b'_')
+        && !name.contains("__")
+}
+
 /// A user of the fake world.
 #[derive(Clone, Default)]
 pub struct User {
@@ -216,5 +235,29 @@ impl User {
             linked_community_id: None,
         }
         .into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_valid_username;
+
+    #[test]
+    fn username_rules() {
+        for good in ["abcde", "Ihor_P", "a2345", &"a".repeat(32)] {
+            assert!(is_valid_username(good), "{good}");
+        }
+        for bad in [
+            "abcd",
+            "1abcde",
+            "_abcde",
+            "abcde_",
+            "ab__cde",
+            "ab-cde",
+            "abcdé",
+            &"a".repeat(33),
+        ] {
+            assert!(!is_valid_username(bad), "{bad}");
+        }
     }
 }
