@@ -24,16 +24,16 @@
 #[doc = include_str!("../README.md")]
 pub struct ReadmeExamples;
 
-pub mod auth;
 pub mod client;
 pub mod commands;
 pub mod error;
 pub mod media;
-pub mod peers;
 pub mod transfer;
 pub mod types;
 
-pub use auth::{LoginToken, PasswordToken};
+/// Signing in (kept at its old path; lives in [`client::auth`]).
+pub use client::auth;
+pub use client::auth::{LoginToken, PasswordToken};
 pub use client::{Client, ClientBuilder};
 pub use error::{Error, Result};
 pub use types::User;

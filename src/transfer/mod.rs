@@ -16,7 +16,6 @@ pub(crate) mod connection;
 pub mod download;
 pub mod limits;
 pub mod plan;
-pub(crate) mod pool;
 pub mod upload;
 
 use std::fmt;
