@@ -36,4 +36,8 @@ pub use client::auth;
 pub use client::auth::{LoginToken, PasswordToken};
 pub use client::{Client, ClientBuilder};
 pub use error::{Error, Result};
+
+/// A boxed, `Send` future, as [`transfer::TransferApi`] methods and the
+/// command handlers return.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 pub use types::User;

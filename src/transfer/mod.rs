@@ -19,8 +19,6 @@ pub mod plan;
 pub mod upload;
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -35,8 +33,8 @@ pub use download::{DownloadOptions, DownloadReport, FileLocation, LocationRefres
 pub use plan::DownloadMode;
 pub use upload::{UploadHandle, UploadOptions, UploadedFile};
 
-/// A boxed future, as [`TransferApi`] methods return.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// Kept at its old path; the alias lives at the crate root.
+pub use crate::BoxFuture;
 
 /// What the executors need from the network.
 ///
