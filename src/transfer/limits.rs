@@ -129,14 +129,25 @@ pub const MAX_PRECISE_LIMIT: u32 = 1024 * 1024;
 /// > offset / (1024 * 1024) == (offset + limit - 1) / (1024 * 1024).
 pub const DOWNLOAD_BLOCK_SIZE: u32 = 1024 * 1024;
 
-/// The request size for whole-file downloads: one request per 1 MiB block, at offsets that
-/// are multiples of 1 MiB.
+/// The largest request either `getFile` mode allows: one request per 1 MiB block, at
+/// offsets that are multiples of 1 MiB. The download executor does **not** ask for this
+/// much: it caps requests at [`MAX_GET_FILE_LIMIT`] (512 KiB), see there.
 ///
 /// That is legal in both modes (checked at compile time below): 1 MiB is a multiple of
 /// 4 KiB and of 1 KiB, it divides 1 MiB, it does not exceed 1 MiB, and a request that
 /// starts on a multiple of 1 MiB and is 1 MiB long stays inside its block. It is also the
 /// largest request either mode allows, so it needs the fewest round trips.
 pub const DEFAULT_DOWNLOAD_CHUNK: u32 = DOWNLOAD_BLOCK_SIZE;
+
+/// The largest `getFile` limit the download executor asks for (512 KiB): whole-file
+/// downloads use 512 KiB requests. The spec allows 1 MiB, but grammers-mtproto refuses
+/// incoming messages above about 1020 KiB, and a 1 MiB `upload.file` plus its headers is
+/// more than that.
+pub const MAX_GET_FILE_LIMIT: u32 = 512 * 1024;
+
+/// `upload.getFileHashes` describes a file in steps of at most 1 MiB; the executor fetches
+/// hashes per 1 MiB block.
+pub const HASH_BLOCK: u64 = 1024 * 1024;
 
 /// One past the last byte an `upload.getFile` request can address (2^63).
 ///
@@ -229,6 +240,10 @@ const _: () = {
     // A chunk-aligned chunk never crosses a block boundary.
     assert!(DOWNLOAD_BLOCK_SIZE.is_multiple_of(DEFAULT_DOWNLOAD_CHUNK));
     assert!(MAX_DOWNLOAD_END.is_multiple_of(DOWNLOAD_BLOCK_SIZE as u64));
+    // The executor's request cap is a legal non-precise limit inside one block.
+    assert!(MAX_GET_FILE_LIMIT.is_multiple_of(NON_PRECISE_ALIGNMENT));
+    assert!(NON_PRECISE_LIMIT_DIVIDES.is_multiple_of(MAX_GET_FILE_LIMIT));
+    assert!(HASH_BLOCK == DOWNLOAD_BLOCK_SIZE as u64);
     // The biggest upload part, with its request header, is far below the request limit.
     assert!((MAX_PART_SIZE as usize) + 1024 <= MAX_REQUEST_SIZE);
 };
