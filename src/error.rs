@@ -59,6 +59,35 @@ pub enum Error {
     /// dropped request.
     #[error("protocol error: {0}")]
     Protocol(String),
+    /// The connection to Telegram went away while the request was in flight
+    /// (its runner ended, for example after a panic inside grammers).
+    /// Telegram may or may not have executed the request. The client
+    /// reconnects by itself: later calls work again.
+    #[error(
+        "the connection to Telegram was lost with the request in flight; it is being re-established"
+    )]
+    ConnectionLost,
+    /// No answer came in time. For a request on the main connection the
+    /// request may or may not have been executed.
+    #[error("timed out after {after:?} waiting for {what}")]
+    Timeout {
+        /// What was being waited for.
+        what: &'static str,
+        /// The deadline that passed.
+        after: std::time::Duration,
+    },
+    /// The serialized request is bigger than one MTProto message may be;
+    /// nothing was sent.
+    #[error(
+        "the request is {size} bytes, more than the {limit} bytes one MTProto message may carry"
+    )]
+    RequestTooLarge {
+        /// The serialized size of the request.
+        size: usize,
+        /// The largest request tgcmd sends
+        /// ([`crate::transfer::limits::MAX_REQUEST_SIZE`]).
+        limit: usize,
+    },
     /// The caller passed something that cannot be sent; nothing was sent.
     #[error("invalid input: {0}")]
     InvalidInput(String),
@@ -146,9 +175,30 @@ impl Error {
         }
     }
 
-    /// Whether the connection failed rather than the request.
+    /// Whether the connection failed rather than the request (including
+    /// [`Error::ConnectionLost`] and [`Error::Timeout`]).
     pub fn is_network(&self) -> bool {
-        matches!(self, Error::Io(_) | Error::Protocol(_))
+        matches!(
+            self,
+            Error::Io(_) | Error::Protocol(_) | Error::ConnectionLost | Error::Timeout { .. }
+        )
+    }
+
+    /// Whether the connection went away with the request in flight
+    /// ([`Error::ConnectionLost`]).
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self, Error::ConnectionLost)
+    }
+
+    /// Whether a deadline passed ([`Error::Timeout`]).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    /// Whether the request was refused for its size before anything was
+    /// sent ([`Error::RequestTooLarge`]).
+    pub fn is_request_too_large(&self) -> bool {
+        matches!(self, Error::RequestTooLarge { .. })
     }
 
     /// Whether the caller's input was refused before anything was sent.
@@ -167,6 +217,9 @@ impl From<InvocationError> for Error {
             InvocationError::Rpc(e) => Error::Rpc(e),
             InvocationError::Io(e) => Error::Io(e),
             InvocationError::Session(e) => Error::Session(e.to_string()),
+            // grammers' runner is gone (it ended or panicked): the request's
+            // answer will never come.
+            InvocationError::Dropped(_) => Error::ConnectionLost,
             other => Error::Protocol(other.to_string()),
         }
     }

@@ -24,17 +24,21 @@
 #[doc = include_str!("../README.md")]
 pub struct ReadmeExamples;
 
-pub mod auth;
 pub mod client;
 pub mod commands;
 pub mod error;
 pub mod media;
-pub mod peers;
 pub mod td;
 pub mod transfer;
 pub mod types;
 
-pub use auth::{LoginToken, PasswordToken};
+/// Signing in (kept at its old path; lives in [`client::auth`]).
+pub use client::auth;
+pub use client::auth::{LoginToken, PasswordToken};
 pub use client::{Client, ClientBuilder};
 pub use error::{Error, Result};
+
+/// A boxed, `Send` future, as [`transfer::TransferApi`] methods and the
+/// command handlers return.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 pub use types::User;

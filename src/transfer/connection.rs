@@ -51,6 +51,8 @@ pub(crate) struct InitParams {
     /// With requests outstanding and nothing received for this long, the
     /// connection counts as dead (a half-open TCP connection never errors).
     pub stall_timeout: Duration,
+    /// TCP connect plus `initConnection` must be done within this.
+    pub connect_timeout: Duration,
 }
 
 type Reply = oneshot::Sender<Result<Vec<u8>>>;
@@ -89,12 +91,23 @@ impl Drop for MediaConnection {
 }
 
 impl MediaConnection {
-    /// Connects, runs `initConnection`, and returns once the server answered.
+    /// Connects, runs `initConnection`, and returns once the server answered,
+    /// all within `init.connect_timeout` ([`Error::Timeout`] otherwise).
     pub(crate) async fn connect(
         addr: SocketAddr,
         auth_key: [u8; 256],
         init: &InitParams,
     ) -> Result<Self> {
+        match tokio::time::timeout(init.connect_timeout, Self::open(addr, auth_key, init)).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Timeout {
+                what: "a media connection to open",
+                after: init.connect_timeout,
+            }),
+        }
+    }
+
+    async fn open(addr: SocketAddr, auth_key: [u8; 256], init: &InitParams) -> Result<Self> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
         let mtp = mtp::Encrypted::build()
@@ -135,7 +148,11 @@ impl MediaConnection {
     }
 
     /// Sends a serialized request and returns the serialized answer.
+    ///
+    /// A body above [`super::limits::MAX_REQUEST_SIZE`] is refused
+    /// (grammers-mtproto would panic on it, or never send it).
     pub(crate) async fn invoke_raw(&self, body: Bytes) -> Result<Vec<u8>> {
+        super::limits::check_request_size(body.len())?;
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job {
@@ -194,6 +211,7 @@ impl Driver {
     async fn run(mut self, mut jobs: mpsc::UnboundedReceiver<Job>) {
         let error = loop {
             self.fill_write_buffer();
+            let stall_deadline = self.stall_deadline();
             let (mut reader, mut writer) = self.stream.split();
             let writing = self.write_head < self.write_buffer.len();
             tokio::select! {
@@ -214,7 +232,7 @@ impl Driver {
                     }
                 }
                 _ = sleep_until(self.next_ping) => self.enqueue_ping(),
-                _ = sleep_until(self.quiet_since + self.stall_timeout), if !self.in_flight.is_empty() => {
+                _ = sleep_until(stall_deadline), if !self.in_flight.is_empty() => {
                     break Error::Io(io::Error::new(
                         io::ErrorKind::TimedOut,
                         "the server stopped answering",
@@ -233,6 +251,14 @@ impl Driver {
                 message.clone(),
             ))));
         }
+    }
+
+    /// When the silence since `quiet_since` counts as a stall (a timeout
+    /// too large for the clock means "never").
+    fn stall_deadline(&self) -> Instant {
+        self.quiet_since
+            .checked_add(self.stall_timeout)
+            .unwrap_or_else(|| self.quiet_since + Duration::from_secs(365 * 24 * 60 * 60))
     }
 
     fn enqueue_ping(&mut self) {

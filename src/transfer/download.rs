@@ -28,13 +28,7 @@ use crate::error::{Error, Result};
 
 /// Default bytes of `getFile` answers in flight or waiting to be written.
 pub const DEFAULT_DOWNLOAD_WINDOW: usize = 8 * 1024 * 1024;
-/// `getFileHashes` describes the file in 1 MiB steps at most; hashes are
-/// fetched per 1 MiB block.
-const HASH_BLOCK: u64 = 1024 * 1024;
-/// The largest `getFile` limit the executor asks for. The spec allows 1 MiB,
-/// but grammers-mtproto refuses incoming messages over about 1020 KiB, and a
-/// 1 MiB answer plus its headers is more than that.
-const MAX_GET_FILE_LIMIT: u32 = 512 * 1024;
+use super::limits::{HASH_BLOCK, MAX_GET_FILE_LIMIT};
 /// Migrations or reference refreshes one request may go through.
 const MAX_REDIRECTS: u32 = 4;
 

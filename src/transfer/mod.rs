@@ -16,12 +16,9 @@ pub(crate) mod connection;
 pub mod download;
 pub mod limits;
 pub mod plan;
-pub(crate) mod pool;
 pub mod upload;
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -36,8 +33,8 @@ pub use download::{DownloadOptions, DownloadReport, FileLocation, LocationRefres
 pub use plan::DownloadMode;
 pub use upload::{UploadHandle, UploadOptions, UploadedFile};
 
-/// A boxed future, as [`TransferApi`] methods return.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// Kept at its old path; the alias lives at the crate root.
+pub use crate::BoxFuture;
 
 /// What the executors need from the network.
 ///

@@ -1,5 +1,18 @@
 //! [`Client`] and [`ClientBuilder`]: the session, where the DCs are, and the
 //! connection to them.
+//!
+//! - `mod.rs`: the builder, [`Client`] and its `ClientInner`, and the one
+//!   path every RPC on the main connection takes (size guard, deadline,
+//!   the supervised runner);
+//! - `runner.rs`: the supervisor that keeps grammers' runner alive;
+//! - `auth.rs`: signing in; `peers.rs`: access hashes;
+//! - `media_pool.rs`: the media connections and the [`crate::transfer::TransferApi`]
+//!   implementation the transfer engine runs on.
+
+pub mod auth;
+mod media_pool;
+mod peers;
+mod runner;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -13,11 +26,14 @@ use grammers_session::Session;
 use grammers_session::storages::{ErasedSession, MemorySession, SqliteSession};
 use grammers_session::types::DcOption;
 use grammers_tl_types::{self as tl, RemoteCall};
-use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
 use crate::error::{Error, Result};
+use crate::transfer::limits::{check_request_size, serialized_size};
 use crate::types::User;
+use runner::{PoolFactory, Supervisor};
+
+pub(crate) use media_pool::MediaPool;
 
 /// The default number of extra connections the transfer engine opens per DC.
 pub const DEFAULT_MEDIA_CONNECTIONS: usize = 4;
@@ -70,6 +86,29 @@ pub struct ClientBuilder {
     flood_sleep_threshold: Duration,
     data_dir: Option<PathBuf>,
     media_stall_timeout: Duration,
+    request_timeout: Duration,
+    connect_timeout: Duration,
+}
+
+/// The longest timeout any setting takes; longer ones (up to
+/// `Duration::MAX`) are clamped to it, so deadline arithmetic never
+/// overflows. One year is "never" for a network call.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// How long an RPC on the main connection may take by default, flood
+/// waits slept through included (see [`ClientBuilder::request_timeout`]).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long opening a connection (TCP connect and `initConnection`) may
+/// take by default (see [`ClientBuilder::connect_timeout`]).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The longest device model or app version sent in `initConnection`.
+const MAX_INIT_STRING: usize = 256;
+
+/// `timeout` clamped to `min..=MAX_TIMEOUT`.
+fn clamp_timeout(timeout: Duration, min: Duration) -> Duration {
+    timeout.clamp(min, MAX_TIMEOUT)
 }
 
 /// How long a media connection may stay silent with requests outstanding
@@ -115,15 +154,40 @@ impl ClientBuilder {
             flood_sleep_threshold: DEFAULT_FLOOD_SLEEP_THRESHOLD,
             data_dir: None,
             media_stall_timeout: DEFAULT_MEDIA_STALL_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
         }
+    }
+
+    /// How long an RPC on the main connection may take before it fails with
+    /// [`Error::Timeout`] (default [`DEFAULT_REQUEST_TIMEOUT`]); flood waits
+    /// that grammers sleeps through count towards it. Per call, use
+    /// [`Client::invoke_with_timeout`]. Clamped to 1 ms..=[`MAX_TIMEOUT`].
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = clamp_timeout(timeout, Duration::from_millis(1));
+        self
+    }
+
+    /// How long opening a connection may take: TCP connect plus
+    /// `initConnection`, for the main connection to any DC and for the media
+    /// connections (default [`DEFAULT_CONNECT_TIMEOUT`]). grammers opens
+    /// main connections inside its runner, which serves no other call
+    /// meanwhile; a runner that stays busy that long with calls waiting is
+    /// replaced, and those calls fail with [`Error::Timeout`]. Clamped to
+    /// 10 ms..=[`MAX_TIMEOUT`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = clamp_timeout(timeout, Duration::from_millis(10));
+        self
     }
 
     /// How long a media connection may go without receiving anything while
     /// requests are outstanding before it counts as dead (a half-open TCP
     /// connection never reports an error by itself). Its requests are then
     /// retried on a fresh connection.
+    ///
+    /// Clamped to 100 ms..=[`MAX_TIMEOUT`] (so `Duration::MAX` means "a year").
     pub fn media_stall_timeout(mut self, timeout: Duration) -> Self {
-        self.media_stall_timeout = timeout.max(Duration::from_millis(100));
+        self.media_stall_timeout = clamp_timeout(timeout, Duration::from_millis(100));
         self
     }
 
@@ -153,9 +217,9 @@ impl ClientBuilder {
 
     /// Flood waits up to `threshold` are slept through and the call retried
     /// once; longer ones return [`Error::Rpc`] with `FLOOD_WAIT_X`. Zero
-    /// turns automatic sleeping off.
+    /// turns automatic sleeping off. Clamped to [`MAX_TIMEOUT`].
     pub fn flood_sleep_threshold(mut self, threshold: Duration) -> Self {
-        self.flood_sleep_threshold = threshold;
+        self.flood_sleep_threshold = threshold.min(MAX_TIMEOUT);
         self
     }
 
@@ -254,40 +318,51 @@ impl ClientBuilder {
         if let Some(&bad) = self.dcs.keys().find(|&&id| id <= 0) {
             return Err(Error::invalid_input(format!("invalid DC id {bad}")));
         }
+        if self.device_model.len() > MAX_INIT_STRING || self.app_version.len() > MAX_INIT_STRING {
+            return Err(Error::invalid_input(format!(
+                "the device model and app version may be {MAX_INIT_STRING} bytes at most"
+            )));
+        }
         Ok(())
     }
 
     /// Opens the session, applies the DC settings and connects to the home DC.
+    ///
+    /// Bounded: a server that accepts the connection and answers nothing
+    /// makes it fail with [`Error::Timeout`] after about the connect timeout
+    /// (at most the request timeout).
     pub async fn connect(self) -> Result<Client> {
         self.check()?;
-        let (pool, session) = match &self.session {
+        let params = ParamsSeed {
+            device_model: self.device_model.clone(),
+            app_version: self.app_version.clone(),
+            flood_sleep_threshold: self.flood_sleep_threshold,
+        };
+        let api_id = self.api_id;
+        let (factory, session): (PoolFactory, _) = match &self.session {
             SessionStore::Memory => {
                 let session = Arc::new(MemorySession::default());
                 self.seed(session.as_ref()).await?;
-                let pool = SenderPool::with_configuration(
-                    Arc::clone(&session),
-                    self.api_id,
-                    self.connection_params(),
-                );
-                (pool, grammers_session::storages::erase(session))
+                let erased = grammers_session::storages::erase(Arc::clone(&session));
+                let factory = Box::new(move || {
+                    SenderPool::with_configuration(Arc::clone(&session), api_id, params.build())
+                });
+                (factory, erased)
             }
             SessionStore::Sqlite(path) => {
                 let session = Arc::new(open_sqlite_session(path).await?);
                 self.seed(session.as_ref()).await?;
-                let pool = SenderPool::with_configuration(
-                    Arc::clone(&session),
-                    self.api_id,
-                    self.connection_params(),
-                );
-                (pool, grammers_session::storages::erase(session))
+                let erased = grammers_session::storages::erase(Arc::clone(&session));
+                let factory = Box::new(move || {
+                    SenderPool::with_configuration(Arc::clone(&session), api_id, params.build())
+                });
+                (factory, erased)
             }
         };
         let stores = self.store_paths();
-        let SenderPool { runner, handle, .. } = pool;
-        let runner = tokio::spawn(runner.run());
         let client = Client {
             inner: Arc::new(ClientInner {
-                tg: grammers_client::Client::new(handle),
+                supervisor: Supervisor::start(factory, self.connect_timeout),
                 session,
                 api_id: self.api_id,
                 api_hash: self.api_hash,
@@ -295,11 +370,12 @@ impl ClientBuilder {
                 device_model: self.device_model.clone(),
                 app_version: self.app_version.clone(),
                 media_stall_timeout: self.media_stall_timeout,
+                request_timeout: self.request_timeout,
+                connect_timeout: self.connect_timeout,
                 media: Default::default(),
                 self_id: Default::default(),
                 known_users: Default::default(),
                 stores,
-                runner,
             }),
         };
         // grammers connects lazily; make the first round trip now so a wrong
@@ -307,18 +383,6 @@ impl ClientBuilder {
         client.invoke(&tl::functions::help::GetNearestDc {}).await?;
         debug!(home_dc = client.home_dc_id()?, "connected");
         Ok(client)
-    }
-
-    fn connection_params(&self) -> ConnectionParams {
-        ConnectionParams {
-            device_model: self.device_model.clone(),
-            app_version: self.app_version.clone(),
-            retry_policy: Box::new(AutoSleep {
-                threshold: self.flood_sleep_threshold,
-                ..AutoSleep::default()
-            }),
-            ..ConnectionParams::default()
-        }
     }
 
     async fn seed<S>(&self, session: &S) -> Result<()>
@@ -351,6 +415,28 @@ impl ClientBuilder {
             session.set_home_dc_id(home).await.map_err(err)?;
         }
         Ok(())
+    }
+}
+
+/// What each new `SenderPool` is configured with (grammers' parameters
+/// are not `Clone`, so they are built afresh for every runner).
+struct ParamsSeed {
+    device_model: String,
+    app_version: String,
+    flood_sleep_threshold: Duration,
+}
+
+impl ParamsSeed {
+    fn build(&self) -> ConnectionParams {
+        ConnectionParams {
+            device_model: self.device_model.clone(),
+            app_version: self.app_version.clone(),
+            retry_policy: Box::new(AutoSleep {
+                threshold: self.flood_sleep_threshold,
+                ..AutoSleep::default()
+            }),
+            ..ConnectionParams::default()
+        }
     }
 }
 
@@ -393,7 +479,9 @@ pub(crate) struct StorePaths {
 }
 
 pub(crate) struct ClientInner {
-    pub(crate) tg: grammers_client::Client,
+    /// The main connection: grammers' runner, supervised and replaced when
+    /// it ends.
+    supervisor: Supervisor,
     pub(crate) session: Arc<ErasedSession>,
     pub(crate) api_id: i32,
     pub(crate) api_hash: String,
@@ -401,20 +489,14 @@ pub(crate) struct ClientInner {
     pub(crate) device_model: String,
     pub(crate) app_version: String,
     pub(crate) media_stall_timeout: Duration,
-    pub(crate) media: crate::transfer::pool::MediaPool,
+    pub(crate) request_timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) media: MediaPool,
     pub(crate) self_id: tokio::sync::OnceCell<i64>,
     /// The last full `user` seen of everyone met (names and photos for
     /// answers built without a network call).
     pub(crate) known_users: std::sync::Mutex<HashMap<i64, tl::types::User>>,
     pub(crate) stores: StorePaths,
-    runner: JoinHandle<()>,
-}
-
-impl Drop for ClientInner {
-    fn drop(&mut self) {
-        self.tg.disconnect();
-        self.runner.abort();
-    }
 }
 
 /// A connected Telegram account (or one still signing in).
@@ -438,8 +520,35 @@ impl fmt::Debug for Client {
 
 impl Client {
     /// Sends a raw TL function to the home DC.
+    ///
+    /// Every request is checked against the MTProto size limit first
+    /// ([`Error::RequestTooLarge`], nothing sent) and has a deadline
+    /// ([`ClientBuilder::request_timeout`]; [`Error::Timeout`]). If the
+    /// connection's runner dies with the request in flight, the error is
+    /// [`Error::ConnectionLost`]; the client reconnects by itself.
     pub async fn invoke<R: RemoteCall>(&self, request: &R) -> Result<R::Return> {
-        Ok(self.inner.tg.invoke(request).await?)
+        self.invoke_with_timeout(request, self.inner.request_timeout)
+            .await
+    }
+
+    /// Like [`Client::invoke`], with its own deadline instead of the
+    /// builder's (clamped to [`MAX_TIMEOUT`]).
+    ///
+    /// ```no_run
+    /// # async fn f(client: tgcmd::Client) -> tgcmd::Result<()> {
+    /// use grammers_tl_types as tl;
+    /// let config = client
+    ///     .invoke_with_timeout(&tl::functions::help::GetConfig {}, std::time::Duration::from_secs(5))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn invoke_with_timeout<R: RemoteCall>(
+        &self,
+        request: &R,
+        timeout: Duration,
+    ) -> Result<R::Return> {
+        let dc_id = self.home_dc_id()?;
+        self.call_in_dc(dc_id, request, timeout).await
     }
 
     /// Like [`Client::invoke`], owning the request (handy in closures).
@@ -447,9 +556,53 @@ impl Client {
         self.invoke(&request).await
     }
 
-    /// Sends a raw TL function to a given DC.
+    /// Sends a raw TL function to a given DC (same guard and deadline as
+    /// [`Client::invoke`]).
     pub async fn invoke_in_dc<R: RemoteCall>(&self, dc_id: i32, request: &R) -> Result<R::Return> {
-        Ok(self.inner.tg.invoke_in_dc(dc_id, request).await?)
+        self.call_in_dc(dc_id, request, self.inner.request_timeout)
+            .await
+    }
+
+    async fn call_in_dc<R: RemoteCall>(
+        &self,
+        dc_id: i32,
+        request: &R,
+        timeout: Duration,
+    ) -> Result<R::Return> {
+        check_request_size(serialized_size(request))?;
+        self.on_connection("an answer from Telegram", timeout, |tg| async move {
+            tg.invoke_in_dc(dc_id, request).await
+        })
+        .await
+    }
+
+    /// Runs `call` with the current grammers client, within `timeout`
+    /// (clamped), through the supervisor (see [`runner`]). Every path into
+    /// grammers' main connection goes through here.
+    pub(crate) async fn on_connection<T, E, F, Fut>(
+        &self,
+        what: &'static str,
+        timeout: Duration,
+        call: F,
+    ) -> Result<T>
+    where
+        E: runner::CallError,
+        F: FnMut(grammers_client::Client) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, E>>,
+    {
+        let timeout = clamp_timeout(timeout, Duration::ZERO);
+        let deadline = tokio::time::Instant::now() + timeout;
+        self.inner
+            .supervisor
+            .run(what, timeout, deadline, call)
+            .await
+    }
+
+    /// How many times the main connection's runner has been started: 1
+    /// after [`ClientBuilder::connect`], one more each time it ended (a
+    /// panic inside grammers, a `disconnect`) or hung and was replaced.
+    pub fn connection_generation(&self) -> u64 {
+        self.inner.supervisor.generation()
     }
 
     /// The account's home DC.
@@ -461,8 +614,13 @@ impl Client {
     }
 
     /// The underlying grammers client, for anything tgcmd does not wrap.
-    pub fn grammers(&self) -> &grammers_client::Client {
-        &self.inner.tg
+    ///
+    /// It is bound to the current runner (see
+    /// [`Client::connection_generation`]): after the runner is replaced, an
+    /// old one fails every call, so ask for it again rather than keeping it.
+    /// Calls made through it bypass tgcmd's size guard and deadlines.
+    pub fn grammers(&self) -> grammers_client::Client {
+        self.inner.supervisor.current().tg.clone()
     }
 
     /// How many extra connections per DC the transfer engine may use.
@@ -484,7 +642,12 @@ impl Client {
 
     /// Whether the session is signed in.
     pub async fn is_authorized(&self) -> Result<bool> {
-        Ok(self.inner.tg.is_authorized().await?)
+        self.on_connection(
+            "updates.getState",
+            self.inner.request_timeout,
+            |tg| async move { tg.is_authorized().await },
+        )
+        .await
     }
 
     /// The signed-in user.

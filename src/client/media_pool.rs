@@ -11,11 +11,11 @@ use grammers_tl_types as tl;
 use tokio::sync::{Mutex, OnceCell};
 use tracing::debug;
 
-use super::connection::{InitParams, MediaConnection};
-use super::{BoxFuture, TransferApi};
-use crate::client::{Client, ClientInner};
+use super::{Client, ClientInner};
 use crate::error::{Error, Result};
+use crate::transfer::connection::{InitParams, MediaConnection};
 use crate::transfer::limits;
+use crate::transfer::{BoxFuture, TransferApi};
 
 /// An authorization copied to a DC this recently is not copied again: the
 /// other requests that failed at the same time just retry.
@@ -81,6 +81,7 @@ impl Client {
             device_model: self.inner.device_model.clone(),
             app_version: self.inner.app_version.clone(),
             stall_timeout: self.inner.media_stall_timeout,
+            connect_timeout: self.inner.connect_timeout,
         };
         debug!(dc_id, lane, "opening media connection");
         let connection = Arc::new(MediaConnection::connect(endpoint.0, endpoint.1, &init).await?);

@@ -4,7 +4,7 @@
 use grammers_session::types::{ChannelKind, PeerAuth, PeerId, PeerInfo};
 use grammers_tl_types as tl;
 
-use crate::client::Client;
+use super::Client;
 use crate::error::{Error, Result};
 
 /// How many users' names and photos a client keeps in memory (for answers

@@ -10,9 +10,13 @@ use grammers_client::client::{
 
 use grammers_tl_types as tl;
 
-use crate::client::Client;
+use super::Client;
 use crate::error::{Error, Result};
 use crate::types::User;
+
+/// The longest phone number, login code or bot token accepted (far above
+/// any real one; keeps hostile input away from grammers' size assertion).
+const MAX_INPUT_LEN: usize = 256;
 
 /// Proof that a login code was sent; pass it to [`Client::sign_in`].
 ///
@@ -72,10 +76,16 @@ impl Client {
         if token.trim().is_empty() {
             return Err(Error::invalid_input("the bot token is empty"));
         }
+        if token.len() > MAX_INPUT_LEN {
+            return Err(Error::invalid_input("the bot token is too long"));
+        }
+        let api_hash = &self.inner.api_hash;
         let user = self
-            .inner
-            .tg
-            .bot_sign_in(token, &self.inner.api_hash)
+            .on_connection(
+                "auth.importBotAuthorization",
+                self.inner.request_timeout,
+                |tg| async move { tg.bot_sign_in(token, api_hash).await },
+            )
             .await?;
         signed_in(user)
     }
@@ -86,10 +96,16 @@ impl Client {
         if digits == 0 {
             return Err(Error::invalid_input("the phone number has no digits"));
         }
+        if phone.len() > MAX_INPUT_LEN {
+            return Err(Error::invalid_input("the phone number is too long"));
+        }
+        let api_hash = &self.inner.api_hash;
         let token = self
-            .inner
-            .tg
-            .request_login_code(phone, &self.inner.api_hash)
+            .on_connection(
+                "auth.sendCode",
+                self.inner.request_timeout,
+                |tg| async move { tg.request_login_code(phone, api_hash).await },
+            )
             .await?;
         Ok(LoginToken(token))
     }
@@ -115,7 +131,18 @@ impl Client {
         if code.is_empty() {
             return Err(Error::invalid_input("the login code is empty"));
         }
-        match self.inner.tg.sign_in(&token.0, code).await {
+        if code.len() > MAX_INPUT_LEN {
+            return Err(Error::invalid_input("the login code is too long"));
+        }
+        let outcome = self
+            .on_connection("auth.signIn", self.inner.request_timeout, |tg| async move {
+                match tg.sign_in(&token.0, code).await {
+                    Err(SignInError::Other(e)) => Err(e),
+                    other => Ok(other),
+                }
+            })
+            .await?;
+        match outcome {
             Ok(user) => signed_in(user),
             Err(e) => Err(sign_in_error(e)),
         }
@@ -149,12 +176,21 @@ impl Client {
                 "account.getPassword returned no SRP challenge (is 2FA on?)".into(),
             ));
         }
-        match self
-            .inner
-            .tg
-            .check_password(GrammersPasswordToken::new(challenge), password)
-            .await
-        {
+        let outcome = self
+            .on_connection("auth.checkPassword", self.inner.request_timeout, |tg| {
+                let challenge = challenge.clone();
+                async move {
+                    match tg
+                        .check_password(GrammersPasswordToken::new(challenge), password)
+                        .await
+                    {
+                        Err(SignInError::Other(e)) => Err(e),
+                        other => Ok(other),
+                    }
+                }
+            })
+            .await?;
+        match outcome {
             Ok(user) => signed_in(user),
             Err(e) => Err(sign_in_error(e)),
         }
@@ -162,7 +198,9 @@ impl Client {
 
     /// Signs out and invalidates the session's key.
     pub async fn sign_out(&self) -> Result<()> {
-        self.inner.tg.sign_out().await?;
-        Ok(())
+        self.on_connection("auth.logOut", self.inner.request_timeout, |tg| async move {
+            tg.sign_out().await.map(drop)
+        })
+        .await
     }
 }
