@@ -124,11 +124,13 @@ impl CommandError {
         }
     }
 
-    /// Whether the request was refused before anything was sent.
+    /// Whether the request was refused before anything was sent: a
+    /// validation error, or a request too large for MTProto.
     pub fn is_invalid(&self) -> bool {
         matches!(
             self,
-            CommandError::Invalid(_) | CommandError::Failed(Error::InvalidInput(_))
+            CommandError::Invalid(_)
+                | CommandError::Failed(Error::InvalidInput(_) | Error::RequestTooLarge { .. })
         )
     }
 
