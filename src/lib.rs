@@ -28,6 +28,7 @@ pub mod auth;
 pub mod client;
 pub mod commands;
 pub mod error;
+pub mod lines;
 pub mod media;
 pub mod peers;
 pub mod transfer;
