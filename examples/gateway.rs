@@ -11,6 +11,22 @@
 //! profile photo download, a flood wait slept out) never holds up another.
 //! Events come out as they complete, as TDLib's do.
 //!
+//! The interface is stable: UTF-8 JSON lines in (`\n` or `\r\n`, blank
+//! lines ignored), one JSON `chat_update` event per line out, flushed at
+//! once; diagnostics go to stderr. The serving itself is
+//! `tgcmd::lines::LineServer`, with its default limits:
+//!
+//! - a line may be at most 2 MiB (`DEFAULT_MAX_LINE_BYTES`); a longer one,
+//!   or one that is not UTF-8, gets an `invalid_request_error` event and is
+//!   not run, and the gateway goes on with the next line;
+//! - at most 64 requests wait per account; one more gets an
+//!   `<action>_error` event starting with `queue full` and is not run
+//!   (other accounts are never held up);
+//! - an account's worker stops after 60 s without requests and restarts on
+//!   its next line.
+//!
+//! At the end of stdin every queued request is answered before it exits.
+//!
 //! By default it starts the embedded fake DC and serves its account as
 //! `userbot_id` 1, so the protocol can be tried without a Telegram account.
 //! Real accounts are added with `--account USERBOT_ID=SESSION_FILE` (each an
@@ -18,14 +34,11 @@
 //! together with `TG_API_ID` and `TG_API_HASH` in the environment; any
 //! `--account` turns the fake DC off.
 
-use std::collections::HashMap;
-use std::io::{BufRead, Write};
 use std::sync::Arc;
 
-use serde_json::Value;
 use tgcmd::ClientBuilder;
 use tgcmd::commands::{AccountPool, Dispatcher};
-use tokio::sync::mpsc;
+use tgcmd::lines::{LineServer, LineServerConfig};
 
 const FAKE_API_ID: i32 = 12345;
 const FAKE_API_HASH: &str = "0123456789abcdef0123456789abcdef";
@@ -89,70 +102,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let dispatcher = Arc::new(Dispatcher::new(accounts));
-    // stdin is read on a plain thread: a blocking read there costs nothing.
-    let (tx, mut lines) = mpsc::channel::<String>(16);
-    std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines().map_while(Result::ok) {
-            if tx.blocking_send(line).is_err() {
-                break;
-            }
-        }
-    });
-    // One writer, so events never interleave on stdout.
-    let (events, mut to_write) = mpsc::unbounded_channel::<String>();
-    let writer = tokio::spawn(async move {
-        let mut stdout = std::io::stdout();
-        while let Some(event) = to_write.recv().await {
-            writeln!(stdout, "{event}")?;
-            stdout.flush()?;
-        }
-        std::io::Result::Ok(())
-    });
-    // One worker per userbot_id (lines without a readable one share a worker).
-    let mut workers: HashMap<Option<i64>, mpsc::UnboundedSender<String>> = HashMap::new();
-    while let Some(line) = lines.recv().await {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let worker = workers
-            .entry(userbot_id_of(&line))
-            .or_insert_with(|| spawn_worker(Arc::clone(&dispatcher), events.clone()));
-        // A worker only stops when its sender is dropped, below.
-        let _ = worker.send(line);
-    }
-    // End of input: let every worker finish its queue, then the writer.
-    drop(workers);
-    drop(events);
-    writer.await??;
+    let server = LineServer::new(dispatcher, LineServerConfig::default());
+    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    server.serve(stdin, tokio::io::stdout()).await?;
     Ok(())
-}
-
-/// The `userbot_id` a line names, if it can be read; the dispatcher makes
-/// the authoritative check (and the error event) itself.
-fn userbot_id_of(line: &str) -> Option<i64> {
-    match serde_json::from_str::<Value>(line)
-        .ok()?
-        .get("userbot_id")?
-    {
-        Value::Number(id) => id.as_i64(),
-        Value::String(id) => id.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// Runs one account's lines in order, sending each event to the writer.
-fn spawn_worker(
-    dispatcher: Arc<Dispatcher>,
-    events: mpsc::UnboundedSender<String>,
-) -> mpsc::UnboundedSender<String> {
-    let (tx, mut queue) = mpsc::unbounded_channel::<String>();
-    tokio::spawn(async move {
-        while let Some(line) = queue.recv().await {
-            let event = dispatcher.dispatch_line(&line).await;
-            if events.send(event.to_json()).is_err() {
-                break;
-            }
-        }
-    });
-    tx
 }

@@ -27,6 +27,7 @@ pub struct ReadmeExamples;
 pub mod client;
 pub mod commands;
 pub mod error;
+pub mod lines;
 pub mod media;
 pub mod td;
 pub mod transfer;
