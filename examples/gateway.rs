@@ -103,7 +103,57 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let dispatcher = Arc::new(Dispatcher::new(accounts));
     let server = LineServer::new(dispatcher, LineServerConfig::default());
-    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-    server.serve(stdin, tokio::io::stdout()).await?;
+    let (input, output, stdout_copier) = std_streams();
+    server
+        .serve(tokio::io::BufReader::new(input), output)
+        .await?;
+    // Every event is in the pipe; wait until it is on stdout too.
+    tokio::task::spawn_blocking(move || stdout_copier.join())
+        .await?
+        .ok();
     Ok(())
+}
+
+/// The process's stdin and stdout as async streams. Each is bridged by a
+/// thread of its own, as tokio's `io-std` does internally (the workspace
+/// builds tokio without that feature): a blocking read of stdin feeds one
+/// in-memory pipe, and what the server writes to the other is copied to
+/// stdout and flushed at once.
+fn std_streams() -> (
+    tokio::io::DuplexStream,
+    tokio::io::DuplexStream,
+    std::thread::JoinHandle<()>,
+) {
+    use std::io::{Read, Write};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    const PIPE: usize = 64 * 1024;
+    let runtime = tokio::runtime::Handle::current();
+    let (mut to_server, input) = tokio::io::duplex(PIPE);
+    let (output, mut from_server) = tokio::io::duplex(PIPE);
+    let reading = runtime.clone();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; PIPE];
+        let mut stdin = std::io::stdin().lock();
+        while let Ok(n @ 1..) = stdin.read(&mut buf) {
+            if reading.block_on(to_server.write_all(&buf[..n])).is_err() {
+                break;
+            }
+        }
+        // Dropping the pipe's end is the server's end of input.
+    });
+    let stdout_copier = std::thread::spawn(move || {
+        let mut buf = vec![0u8; PIPE];
+        let mut stdout = std::io::stdout().lock();
+        while let Ok(n @ 1..) = runtime.block_on(from_server.read(&mut buf)) {
+            if stdout
+                .write_all(&buf[..n])
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    (input, output, stdout_copier)
 }
