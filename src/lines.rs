@@ -35,8 +35,12 @@
 //! let accounts = AccountPool::new();
 //! accounts.insert(1, client);
 //! let server = LineServer::new(Arc::new(Dispatcher::new(accounts)), LineServerConfig::default());
-//! let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-//! server.serve(stdin, tokio::io::stdout()).await?;
+//! // Any byte stream works: here, one TCP connection (the gateway example
+//! // serves stdin and stdout).
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let (socket, _) = listener.accept().await?;
+//! let (read, write) = socket.into_split();
+//! server.serve(tokio::io::BufReader::new(read), write).await?;
 //! # Ok(()) }
 //! ```
 
