@@ -162,19 +162,6 @@ impl Chat {
         }
     }
 
-    /// The private chat with a user known only by id (title empty).
-    pub fn private_unknown(user_id: i64) -> Self {
-        Self {
-            id: ids::ChatRef::User(user_id).chat_id(),
-            chat_type: ChatType::Private { user_id },
-            title: String::new(),
-            photo: None,
-            permissions: ChatPermissions::all(),
-            has_protected_content: false,
-            message_auto_delete_time: 0,
-        }
-    }
-
     /// The chat of a group or channel; `None` for `chatEmpty` and kinds TDLib
     /// does not show.
     pub fn from_tl(chat: &tl::enums::Chat) -> Option<Self> {
