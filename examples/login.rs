@@ -7,7 +7,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use tgcmd::{ClientBuilder, Error};
+use tgcmd::{ClientBuilder, SignInError};
 
 fn ask(prompt: &str) -> io::Result<String> {
     print!("{prompt}");
@@ -40,7 +40,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let token = client.request_login_code(&who).await?;
             let code = ask("login code: ")?;
             match client.sign_in(&token, &code).await {
-                Err(Error::PasswordRequired(password)) => {
+                Err(SignInError::PasswordRequired(password)) => {
                     let hint = password.hint().unwrap_or("none").to_string();
                     let secret = ask(&format!("2FA password (hint: {hint}): "))?;
                     client.check_password(&password, &secret).await?

@@ -94,18 +94,6 @@ pub enum Error {
     /// The operation is not implemented (yet). Nothing was sent.
     #[error("unsupported: {0}")]
     Unsupported(String),
-    /// The phone number has no account; Telegram wants it registered first.
-    #[error("this phone number is not registered; sign up with an official app first")]
-    SignUpRequired,
-    /// The login code was wrong or expired.
-    #[error("invalid login code")]
-    InvalidCode,
-    /// The account has a 2FA password: call `check_password` with this token.
-    #[error("a 2FA password is required")]
-    PasswordRequired(crate::auth::PasswordToken),
-    /// The 2FA password was wrong.
-    #[error("invalid 2FA password")]
-    InvalidPassword,
     /// Downloaded bytes did not match the SHA-256 the server published for
     /// them, even after fetching them again. No wrong bytes were handed out.
     #[error("hash mismatch for {len} bytes at offset {offset}, twice")]
@@ -123,7 +111,7 @@ pub enum Error {
     #[error("upload interrupted: {cause}")]
     UploadInterrupted {
         /// What the server already has.
-        handle: Box<crate::transfer::UploadHandle>,
+        handle: Box<crate::types::UploadHandle>,
         /// Why the upload stopped.
         cause: Box<Error>,
     },
@@ -168,7 +156,7 @@ impl Error {
 
     /// The handle to resume an interrupted upload from, if this is
     /// [`Error::UploadInterrupted`].
-    pub fn upload_handle(&self) -> Option<&crate::transfer::UploadHandle> {
+    pub fn upload_handle(&self) -> Option<&crate::types::UploadHandle> {
         match self {
             Error::UploadInterrupted { handle, .. } => Some(handle),
             _ => None,

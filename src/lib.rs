@@ -35,7 +35,7 @@ pub mod types;
 
 /// Signing in (kept at its old path; lives in [`client::auth`]).
 pub use client::auth;
-pub use client::auth::{LoginToken, PasswordToken};
+pub use client::auth::{LoginToken, PasswordToken, SignInError};
 pub use client::{Client, ClientBuilder};
 pub use error::{Error, Result};
 

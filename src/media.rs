@@ -14,13 +14,11 @@ use tokio::io::{AsyncRead, AsyncSeek, AsyncWrite};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::transfer::recovery::{Attempts, Recovery};
 use crate::transfer::{
     DownloadOptions, DownloadReport, FileLocation, RemoteFile, UploadHandle, UploadOptions,
-    UploadedFile, download, upload,
+    UploadedFile, download, recovery, upload,
 };
-
-/// Finalising an upload may report a lost part this many times before we give up.
-const MAX_PART_REPAIRS: usize = 8;
 
 /// A document (any file sent "as a file") as tgcmd reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -311,21 +309,22 @@ impl Client {
         F: Fn(tl::enums::InputFile) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        let mut repairs = 0;
+        let mut attempts = Attempts::default();
         loop {
-            match finalise(uploaded.input_file.clone()).await {
-                Err(e) if e.is_rpc("FILE_PART_MISSING") && repairs < MAX_PART_REPAIRS => {
-                    let part = e
-                        .rpc()
-                        .and_then(|rpc| rpc.value)
-                        .ok_or_else(|| Error::Protocol("FILE_PART_X_MISSING without X".into()))?;
+            let error = match finalise(uploaded.input_file.clone()).await {
+                Err(error) => error,
+                done => return done,
+            };
+            let recovery = recovery::decide(recovery::Request::Finalise, &error, &attempts);
+            match recovery {
+                Recovery::ResendPart(part) => {
                     tracing::info!(part, "server lost a part; sending it again");
                     let (reader, _) = source.open().await?;
                     upload::resend_parts(self, reader, uploaded, &[part]).await?;
-                    repairs += 1;
                 }
-                other => return other,
+                _ => return Err(error),
             }
+            attempts.record(recovery);
         }
     }
 

@@ -4,7 +4,7 @@
 mod support;
 
 use fakedc::User as FakeUser;
-use tgcmd::{ClientBuilder, Error};
+use tgcmd::{ClientBuilder, SignInError};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connects_with_pre_shared_keys_and_gets_me() {
@@ -101,7 +101,7 @@ async fn phone_and_code_sign_in() {
 
     let wrong = if code == "00000" { "11111" } else { "00000" };
     let err = client.sign_in(&token, wrong).await.expect_err("wrong code");
-    assert!(matches!(err, Error::InvalidCode), "{err:?}");
+    assert!(matches!(err, SignInError::InvalidCode), "{err:?}");
 
     let user = client.sign_in(&token, &code).await.expect("signed in");
     assert_eq!(user.id, user_id);
@@ -119,7 +119,7 @@ async fn unregistered_phone_needs_sign_up() {
         .expect("code sent");
     let code = dc.login_code("15559990000").expect("a code was sent");
     let err = client.sign_in(&token, &code).await.expect_err("no account");
-    assert!(matches!(err, Error::SignUpRequired), "{err:?}");
+    assert!(matches!(err, SignInError::SignUpRequired), "{err:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -137,7 +137,7 @@ async fn two_factor_sign_in() {
         .await
         .expect("code sent");
     let code = dc.login_code("15557654321").expect("a code was sent");
-    let Err(Error::PasswordRequired(password)) = client.sign_in(&token, &code).await else {
+    let Err(SignInError::PasswordRequired(password)) = client.sign_in(&token, &code).await else {
         panic!("2FA must be asked for");
     };
     assert_eq!(password.hint(), Some("the usual"));
@@ -152,7 +152,7 @@ async fn two_factor_sign_in() {
         .check_password(&password, "wrong")
         .await
         .expect_err("wrong password");
-    assert!(matches!(err, Error::InvalidPassword), "{err:?}");
+    assert!(matches!(err, SignInError::InvalidPassword), "{err:?}");
     assert!(!client.is_authorized().await.expect("reachable"));
 
     // The same token works again: each attempt gets a fresh SRP challenge,

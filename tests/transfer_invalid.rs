@@ -7,8 +7,6 @@
 
 mod support;
 
-use std::collections::BTreeSet;
-
 use support::transfer::{
     KIB, MIB, SAVE_FILE_PART, UPLOAD_MEDIA, put_document, source, stored_location,
 };
@@ -127,14 +125,7 @@ async fn invalid_part_sizes_are_refused_with_nothing_sent() {
                 .await,
             &format!("upload_document with part size {part_size}"),
         );
-        let handle = UploadHandle {
-            file_id: 1,
-            part_size,
-            big: false,
-            size: Some(data.len() as u64),
-            name: "x.bin".into(),
-            confirmed: BTreeSet::new(),
-        };
+        let handle = UploadHandle::new(1, part_size, false, Some(data.len() as u64), "x.bin");
         assert_invalid_input(
             client
                 .resume_upload(&data[..], handle, UploadOptions::default())

@@ -591,7 +591,10 @@ async fn an_interrupted_upload_resumes_with_only_the_missing_parts() {
         assert!(cause.is_rpc("FILE_PART_INVALID"), "{cause}");
         assert_eq!(handle.big, big);
         // One part in flight at a time: parts 0-3 were confirmed.
-        assert_eq!(handle.confirmed, BTreeSet::from([0, 1, 2, 3]));
+        assert_eq!(
+            handle.confirmed.keys().copied().collect::<BTreeSet<_>>(),
+            BTreeSet::from([0, 1, 2, 3])
+        );
 
         let sent_before = mock.saves().len();
         let uploaded = no_hang(
@@ -623,26 +626,80 @@ async fn an_interrupted_upload_resumes_with_only_the_missing_parts() {
     }
 }
 
+/// Resuming with content that changed since the interruption is refused
+/// (the handle's part fingerprints no longer match), and the changed part
+/// is not sent: a file of old and new parts can never be finalised. The
+/// handle survives a trip through JSON, as an app persisting it would do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resuming_with_changed_content_is_refused() {
+    for (len, big) in [(7 * PART + 9, false), (21 * PART + 1, true)] {
+        let mock = Arc::new(Mock::new(4));
+        mock.fail(1, part_invalid, is_part(4));
+        let mut data = support::data::pattern(len, 9);
+        let options = UploadOptions {
+            window_bytes: PART,
+            ..UploadOptions::default()
+        };
+        let error = no_hang(
+            "upload",
+            upload::upload(
+                Arc::clone(&mock),
+                &data[..],
+                Some(len as u64),
+                options.clone(),
+            ),
+        )
+        .await
+        .expect_err("part 4 is refused");
+        let Error::UploadInterrupted { handle, .. } = error else {
+            panic!("expected UploadInterrupted, got {error}");
+        };
+        let saved = serde_json::to_string(&*handle).expect("serializes");
+        let restored: UploadHandle = serde_json::from_str(&saved).expect("deserializes");
+        assert_eq!(restored, *handle);
+
+        // One byte of confirmed part 2 changes.
+        data[2 * PART + 17] ^= 0x40;
+        let sent_before = mock.saves().len();
+        let error = no_hang(
+            "resume",
+            upload::resume(Arc::clone(&mock), &data[..], restored, options),
+        )
+        .await
+        .expect_err("changed content");
+        assert!(error.is_invalid_input(), "{error}");
+        assert!(
+            error.to_string().contains("part 2 of the source differs"),
+            "{error}"
+        );
+        let resent: Vec<i32> = mock.saves()[sent_before..]
+            .iter()
+            .map(|c| match c {
+                Call::Save { part, .. } => *part,
+                _ => unreachable!(),
+            })
+            .collect();
+        // Parts 0-3 were confirmed: the change is found before anything
+        // goes out.
+        assert!(resent.is_empty(), "sent {resent:?} (big: {big})");
+    }
+}
+
 /// Resuming an upload of unknown length: the parts left go out with -1,
 /// and the last one with the real count.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resuming_an_unknown_size_upload() {
     let mock = Arc::new(Mock::new(4));
     let data = support::data::pattern(4 * PART - 3, 7);
-    let handle = UploadHandle {
-        file_id: 77,
-        part_size: PART as u32,
-        big: true,
-        size: None,
-        name: "stream.bin".into(),
-        confirmed: BTreeSet::from([0, 1]),
-    };
+    let mut handle = UploadHandle::new(77, PART as u32, true, None, "stream.bin");
     // The server has parts 0 and 1 already.
     for part in 0..2 {
+        let content = &data[part as usize * PART..][..PART];
+        handle.confirm(part as u32, content);
         mock.saved
             .lock()
             .expect("saved")
-            .insert((77, part), data[part as usize * PART..][..PART].to_vec());
+            .insert((77, part), content.to_vec());
     }
     let uploaded = upload::resume(
         Arc::clone(&mock),

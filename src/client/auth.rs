@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use grammers_client::SignInError;
+use grammers_client::SignInError as GrammersSignInError;
 use grammers_client::client::{
     LoginToken as GrammersLoginToken, PasswordToken as GrammersPasswordToken,
 };
@@ -29,7 +29,7 @@ impl fmt::Debug for LoginToken {
     }
 }
 
-/// What [`Client::check_password`] needs after [`Error::PasswordRequired`].
+/// What [`Client::check_password`] needs after [`SignInError::PasswordRequired`].
 ///
 /// `Debug` shows only the hint.
 pub struct PasswordToken(GrammersPasswordToken);
@@ -53,13 +53,60 @@ fn signed_in(user: grammers_client::peer::User) -> Result<User> {
     User::from_tl(&user.raw).ok_or_else(|| Error::Protocol("signed in as an empty user".into()))
 }
 
-fn sign_in_error(error: SignInError) -> Error {
-    match error {
-        SignInError::SignUpRequired => Error::SignUpRequired,
-        SignInError::PasswordRequired(token) => Error::PasswordRequired(PasswordToken(token)),
-        SignInError::InvalidCode => Error::InvalidCode,
-        SignInError::InvalidPassword(_) => Error::InvalidPassword,
-        SignInError::Other(e) => e.into(),
+/// Why [`Client::sign_in`] or [`Client::check_password`] did not sign in.
+///
+/// The outcomes a login flow branches on get their own variants; anything
+/// else (the network, an unexpected RPC error, bad input) is
+/// [`SignInError::Other`], with the crate's [`Error`] inside.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignInError {
+    /// The phone number has no account; Telegram wants it registered first.
+    #[error("this phone number is not registered; sign up with an official app first")]
+    SignUpRequired,
+    /// The login code was wrong or expired.
+    #[error("invalid login code")]
+    InvalidCode,
+    /// The account has a 2FA password: call [`Client::check_password`] with
+    /// this token.
+    #[error("a 2FA password is required")]
+    PasswordRequired(PasswordToken),
+    /// The 2FA password was wrong. The same [`PasswordToken`] can be tried
+    /// again with another password.
+    #[error("invalid 2FA password")]
+    InvalidPassword,
+    /// Anything else: the network, an RPC error, invalid input.
+    #[error(transparent)]
+    Other(#[from] Error),
+}
+
+impl SignInError {
+    /// The crate error inside [`SignInError::Other`], if that is what this is.
+    pub fn other(&self) -> Option<&Error> {
+        match self {
+            Self::Other(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Whether the code or password should be asked for again (a wrong code
+    /// or password), rather than the login being abandoned.
+    pub fn is_retryable_by_user(&self) -> bool {
+        matches!(self, Self::InvalidCode | Self::InvalidPassword)
+    }
+}
+
+impl From<GrammersSignInError> for SignInError {
+    fn from(error: GrammersSignInError) -> Self {
+        match error {
+            GrammersSignInError::SignUpRequired => Self::SignUpRequired,
+            GrammersSignInError::PasswordRequired(token) => {
+                Self::PasswordRequired(PasswordToken(token))
+            }
+            GrammersSignInError::InvalidCode => Self::InvalidCode,
+            GrammersSignInError::InvalidPassword(_) => Self::InvalidPassword,
+            GrammersSignInError::Other(e) => Self::Other(e.into()),
+        }
     }
 }
 
@@ -112,58 +159,59 @@ impl Client {
 
     /// Completes a phone login with the code the user received.
     ///
-    /// Returns [`Error::PasswordRequired`] when the account has 2FA: pass
-    /// its token to [`Client::check_password`].
+    /// Returns [`SignInError::PasswordRequired`] when the account has 2FA:
+    /// pass its token to [`Client::check_password`].
     ///
     /// ```no_run
-    /// # async fn f(client: tgcmd::Client, code: &str) -> tgcmd::Result<()> {
+    /// # async fn f(client: tgcmd::Client, code: &str) -> Result<(), tgcmd::SignInError> {
     /// let token = client.request_login_code("+15550000001").await?;
     /// let user = match client.sign_in(&token, code).await {
-    ///     Err(tgcmd::Error::PasswordRequired(password)) => {
+    ///     Err(tgcmd::SignInError::PasswordRequired(password)) => {
     ///         client.check_password(&password, "hunter2").await?
     ///     }
     ///     other => other?,
     /// };
     /// # Ok(()) }
     /// ```
-    pub async fn sign_in(&self, token: &LoginToken, code: &str) -> Result<User> {
+    pub async fn sign_in(&self, token: &LoginToken, code: &str) -> Result<User, SignInError> {
         let code = code.trim();
         if code.is_empty() {
-            return Err(Error::invalid_input("the login code is empty"));
+            return Err(Error::invalid_input("the login code is empty").into());
         }
         if code.len() > MAX_INPUT_LEN {
-            return Err(Error::invalid_input("the login code is too long"));
+            return Err(Error::invalid_input("the login code is too long").into());
         }
         let outcome = self
             .on_connection("auth.signIn", self.inner.request_timeout, |tg| async move {
                 match tg.sign_in(&token.0, code).await {
-                    Err(SignInError::Other(e)) => Err(e),
+                    Err(GrammersSignInError::Other(e)) => Err(e),
                     other => Ok(other),
                 }
             })
             .await?;
-        match outcome {
-            Ok(user) => signed_in(user),
-            Err(e) => Err(sign_in_error(e)),
-        }
+        Ok(signed_in(outcome?)?)
     }
 
     /// Completes a login that needs the 2FA password.
     ///
     /// Each attempt asks Telegram for a fresh SRP challenge
     /// (`account.getPassword`; a challenge is good for one try), so after
-    /// [`Error::InvalidPassword`] the same token can be used again with
+    /// [`SignInError::InvalidPassword`] the same token can be used again with
     /// another password, without a new login code.
     ///
     /// ```no_run
-    /// # async fn f(client: tgcmd::Client, password: tgcmd::auth::PasswordToken) -> tgcmd::Result<()> {
+    /// # async fn f(client: tgcmd::Client, password: tgcmd::auth::PasswordToken) -> Result<(), tgcmd::SignInError> {
     /// let user = match client.check_password(&password, "first guess").await {
-    ///     Err(tgcmd::Error::InvalidPassword) => client.check_password(&password, "hunter2").await?,
+    ///     Err(tgcmd::SignInError::InvalidPassword) => client.check_password(&password, "hunter2").await?,
     ///     other => other?,
     /// };
     /// # Ok(()) }
     /// ```
-    pub async fn check_password(&self, _token: &PasswordToken, password: &str) -> Result<User> {
+    pub async fn check_password(
+        &self,
+        _token: &PasswordToken,
+        password: &str,
+    ) -> Result<User, SignInError> {
         let tl::enums::account::Password::Password(challenge) =
             self.invoke(&tl::functions::account::GetPassword {}).await?;
         // grammers unwraps these; a server that leaves one out gets an
@@ -174,7 +222,8 @@ impl Client {
         {
             return Err(Error::Protocol(
                 "account.getPassword returned no SRP challenge (is 2FA on?)".into(),
-            ));
+            )
+            .into());
         }
         let outcome = self
             .on_connection("auth.checkPassword", self.inner.request_timeout, |tg| {
@@ -184,16 +233,13 @@ impl Client {
                         .check_password(GrammersPasswordToken::new(challenge), password)
                         .await
                     {
-                        Err(SignInError::Other(e)) => Err(e),
+                        Err(GrammersSignInError::Other(e)) => Err(e),
                         other => Ok(other),
                     }
                 }
             })
             .await?;
-        match outcome {
-            Ok(user) => signed_in(user),
-            Err(e) => Err(sign_in_error(e)),
-        }
+        Ok(signed_in(outcome?)?)
     }
 
     /// Signs out and invalidates the session's key.

@@ -21,16 +21,13 @@ use tokio::task::{JoinHandle, JoinSet};
 use tracing::{debug, info, warn};
 
 use super::plan::{DownloadChunk, DownloadMode, DownloadPlan, DownloadPlanError};
-use super::{
-    BoxFuture, CancelToken, Progress, ProgressFn, Recovery, TransferApi, call, recovery_for,
-};
+use super::{BoxFuture, CancelToken, Progress, ProgressFn, TransferApi, call};
 use crate::error::{Error, Result};
 
 /// Default bytes of `getFile` answers in flight or waiting to be written.
 pub const DEFAULT_DOWNLOAD_WINDOW: usize = 8 * 1024 * 1024;
 use super::limits::{HASH_BLOCK, MAX_GET_FILE_LIMIT};
-/// Migrations or reference refreshes one request may go through.
-const MAX_REDIRECTS: u32 = 4;
+use super::recovery::{self, Attempts, Recovery};
 
 /// Where a file is: the input location, its DC and, if known, its size.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,8 +215,7 @@ impl<A: TransferApi> Shared<A> {
         R: tl::RemoteCall,
         F: Fn(tl::enums::InputFileLocation) -> R,
     {
-        let mut attempt = 0;
-        let mut redirects = 0;
+        let mut attempts = Attempts::default();
         loop {
             let target = self.target();
             if let Some(sent) = sent {
@@ -236,32 +232,16 @@ impl<A: TransferApi> Shared<A> {
                 Ok(answer) => return Ok(answer),
                 Err(e) => e,
             };
-            let redirect = error.rpc().and_then(|rpc| {
-                if rpc.code == 303 && rpc.is("FILE_MIGRATE") {
-                    rpc.value.map(|dc| Some(dc as i32))
-                } else if rpc.is("FILE_REFERENCE_*") {
-                    Some(None)
-                } else {
-                    None
-                }
-            });
-            if let Some(redirect) = redirect {
-                redirects += 1;
-                if redirects > MAX_REDIRECTS {
-                    return Err(error);
-                }
-                match redirect {
-                    Some(dc_id) => self.migrate(dc_id),
-                    None => self.refresh(target.generation, error).await?,
-                }
-                continue;
-            }
-            match recovery_for(error, attempt) {
+            let recovery = recovery::decide(recovery::Request::Located, &error, &attempts);
+            debug!(?recovery, "a request for the file failed: {error}");
+            match recovery {
+                Recovery::MigrateTo(dc_id) => self.migrate(dc_id),
+                Recovery::RefreshReference => self.refresh(target.generation, error).await?,
                 Recovery::RetryAfter(pause) => tokio::time::sleep(pause).await,
                 Recovery::Authorize => self.api.authorize_dc(target.dc_id).await?,
-                Recovery::Fail(e) => return Err(e),
+                Recovery::ResendPart(_) | Recovery::Fail => return Err(error),
             }
-            attempt += 1;
+            attempts.record(recovery);
         }
     }
 
@@ -346,7 +326,7 @@ impl<A: TransferApi> Shared<A> {
         while block < end {
             match self.ensure_hashes(block).await {
                 Ok(()) => {}
-                Err(e) if e.rpc().is_some_and(|rpc| rpc.code == 400) => {
+                Err(e) if recovery::hashes_unavailable(&e) => {
                     if !self.hashes_unavailable.swap(true, AtomicOrdering::Relaxed) {
                         warn!("the server publishes no hashes for this file ({e}); not verifying");
                     }
@@ -624,7 +604,7 @@ async fn run<A: TransferApi, S: ChunkSink>(
     if verify {
         match widen_to_hash_parts(&shared, &wanted, file.size).await {
             Ok(widened) => fetch = widened,
-            Err(e) if e.rpc().is_some_and(|rpc| rpc.code == 400) => {
+            Err(e) if recovery::hashes_unavailable(&e) => {
                 warn!("the server publishes no hashes for this file ({e}); not verifying");
                 shared
                     .hashes_unavailable

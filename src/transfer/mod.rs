@@ -7,7 +7,7 @@
 //!   window of requests in flight spread over several connections (each its
 //!   own MTProto session on the account's key), verify what they receive and
 //!   recover from flood waits, migrations, dropped connections, expired file
-//!   references and lost parts.
+//!   references and lost parts, as [`recovery`] decides.
 //!
 //! The executors talk to the network only through [`TransferApi`], so they
 //! can be driven by a mock as well as by a [`crate::Client`].
@@ -16,12 +16,12 @@ pub(crate) mod connection;
 pub mod download;
 pub mod limits;
 pub mod plan;
+pub mod recovery;
 pub mod upload;
 
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use bytes::Bytes;
 use grammers_tl_types::{Deserializable, RemoteCall};
@@ -29,9 +29,10 @@ use tokio::sync::Notify;
 
 use crate::error::{Error, Result};
 
+pub use crate::types::{ChangedPart, UploadHandle, part_fingerprint};
 pub use download::{DownloadOptions, DownloadReport, FileLocation, LocationRefresher, RemoteFile};
 pub use plan::DownloadMode;
-pub use upload::{UploadHandle, UploadOptions, UploadedFile};
+pub use upload::{UploadOptions, UploadedFile};
 
 /// Kept at its old path; the alias lives at the crate root.
 pub use crate::BoxFuture;
@@ -144,43 +145,4 @@ pub(crate) fn random_i64() -> i64 {
     // Without an OS random source nothing in MTProto can work at all.
     getrandom::fill(&mut bytes).expect("the OS random number generator failed");
     i64::from_le_bytes(bytes)
-}
-
-/// How a failed request should be handled by an executor's retry loop.
-pub(crate) enum Recovery {
-    /// Try again after this pause.
-    RetryAfter(Duration),
-    /// Make the authorization valid on the DC, then try again.
-    Authorize,
-    /// Give up with this error.
-    Fail(Error),
-}
-
-/// Retries allowed for network failures of one request before giving up.
-pub(crate) const MAX_NETWORK_RETRIES: u32 = 8;
-/// Longest flood wait an executor sleeps through on its own.
-pub(crate) const MAX_FLOOD_WAIT: Duration = Duration::from_secs(300);
-
-/// The common part of the executors' error handling.
-pub(crate) fn recovery_for(error: Error, attempt: u32) -> Recovery {
-    if let Some(seconds) = error.flood_wait_seconds() {
-        let wait = Duration::from_secs(u64::from(seconds));
-        return if wait <= MAX_FLOOD_WAIT {
-            tracing::info!(seconds, "flood wait; sleeping before retrying");
-            Recovery::RetryAfter(wait)
-        } else {
-            Recovery::Fail(error)
-        };
-    }
-    if error.is_rpc("AUTH_KEY_UNREGISTERED") && attempt < 2 {
-        return Recovery::Authorize;
-    }
-    if (error.is_network() || error.rpc().is_some_and(|e| e.code == 500 || e.code == -503))
-        && attempt < MAX_NETWORK_RETRIES
-    {
-        let backoff = Duration::from_millis(50 * 2u64.pow(attempt.min(6)));
-        tracing::debug!(?backoff, "transient failure, retrying: {error}");
-        return Recovery::RetryAfter(backoff);
-    }
-    Recovery::Fail(error)
 }

@@ -2,21 +2,23 @@
 //! parts in flight over several connections (small files too), computes the
 //! MD5 while streaming, and retries what failed.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use grammers_tl_types::{self as tl, Deserializable, Identifiable};
 use md5::{Digest, Md5};
-use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt};
 use tokio::task::JoinSet;
 use tracing::debug;
 
 use super::plan::{UploadPlan, UploadPlanError};
-use super::{CancelToken, Progress, ProgressFn, Recovery, TransferApi, recovery_for};
+use super::recovery::{self, Attempts, Recovery};
+use super::{CancelToken, Progress, ProgressFn, TransferApi};
 use crate::error::{Error, Result};
 use crate::transfer::limits;
+/// Kept at its old path; it lives in [`crate::types`].
+pub use crate::types::UploadHandle;
+use crate::types::part_fingerprint;
 
 /// Default bytes of parts in flight at once, over all connections.
 pub const DEFAULT_UPLOAD_WINDOW: usize = 8 * 1024 * 1024;
@@ -72,24 +74,6 @@ impl UploadOptions {
     }
 }
 
-/// Everything needed to continue an interrupted upload without resending
-/// what the server already has. Serializable, so an app can persist it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UploadHandle {
-    /// The client-chosen file id the parts were saved under.
-    pub file_id: i64,
-    /// Part size in bytes the parts were saved with; a resume reuses it.
-    pub part_size: u32,
-    /// `saveBigFilePart` rather than `saveFilePart`.
-    pub big: bool,
-    /// The file size, when it was known up front.
-    pub size: Option<u64>,
-    /// The file name sent in `inputFile`.
-    pub name: String,
-    /// Parts the server acknowledged.
-    pub confirmed: BTreeSet<u32>,
-}
-
 /// A finished upload, ready for `messages.sendMedia` and friends.
 #[derive(Debug, Clone)]
 pub struct UploadedFile {
@@ -111,6 +95,8 @@ fn plan_error(error: UploadPlanError) -> Error {
 struct PartDone {
     index: u32,
     len: u64,
+    /// [`part_fingerprint`] of the bytes sent, for the handle.
+    fingerprint: u64,
 }
 
 /// Reads up to `buf.len()` bytes, stopping early only at end of stream.
@@ -211,7 +197,7 @@ async fn save_part<A: TransferApi + ?Sized>(
     // bytes are released here.
     let body = save_part_body(file_id, index, total, &bytes);
     drop(bytes);
-    let mut attempt = 0;
+    let mut attempts = Attempts::default();
     loop {
         let result = api
             .call_raw(dc_id, lane, body.clone())
@@ -225,12 +211,14 @@ async fn save_part<A: TransferApi + ?Sized>(
             Ok(false) => Error::Protocol(format!("the server refused part {index}")),
             Err(e) => e,
         };
-        match recovery_for(error, attempt) {
+        let recovery = recovery::decide(recovery::Request::SavePart, &error, &attempts);
+        debug!(index, ?recovery, "saving a part failed: {error}");
+        match recovery {
             Recovery::RetryAfter(pause) => tokio::time::sleep(pause).await,
             Recovery::Authorize => api.authorize_dc(dc_id).await?,
-            Recovery::Fail(e) => return Err(e),
+            _ => return Err(error),
         }
-        attempt += 1;
+        attempts.record(recovery);
     }
 }
 
@@ -315,7 +303,7 @@ impl<A: TransferApi> Uploader<A> {
         let mut done = self
             .handle
             .confirmed
-            .iter()
+            .keys()
             .map(|&i| self.plan.part(i).map_or(0, |p| u64::from(p.len)))
             .sum::<u64>();
         let lanes = self.api.lanes().max(1);
@@ -361,7 +349,14 @@ impl<A: TransferApi> Uploader<A> {
             if is_last && self.plan.total_parts().is_none() {
                 self.plan = self.plan.finish(size).map_err(plan_error)?;
             }
-            if !self.handle.confirmed.contains(&index) {
+            if self.handle.is_confirmed(index) {
+                // Resuming: the server has this part; make sure the source
+                // still holds the same bytes.
+                if let Err(changed) = self.handle.check_unchanged(index, &bytes) {
+                    self.settle(&mut tasks, cancel.as_ref()).await;
+                    return Err(Error::invalid_input(changed.to_string()));
+                }
+            } else {
                 while in_flight + bytes.len() > window && !tasks.is_empty() {
                     let finished = self.join_one(&mut tasks, cancel.as_ref()).await?;
                     in_flight -= finished.len as usize;
@@ -377,10 +372,15 @@ impl<A: TransferApi> Uploader<A> {
                 let api = Arc::clone(&self.api);
                 let (dc_id, file_id, len) = (self.dc_id, self.handle.file_id, bytes.len() as u64);
                 let lane = index as usize % lanes;
+                let fingerprint = part_fingerprint(&bytes);
                 self.sent_any = true;
                 tasks.spawn(async move {
                     save_part(api.as_ref(), dc_id, lane, file_id, index, total, bytes).await?;
-                    Ok(PartDone { index, len })
+                    Ok(PartDone {
+                        index,
+                        len,
+                        fingerprint,
+                    })
                 });
             }
             current = next;
@@ -439,7 +439,7 @@ impl<A: TransferApi> Uploader<A> {
             None => Err(Error::Protocol("no upload task to wait for".into())),
         };
         let done = outcome?;
-        self.handle.confirmed.insert(done.index);
+        self.handle.confirmed.insert(done.index, done.fingerprint);
         Ok(done)
     }
 
@@ -457,7 +457,7 @@ impl<A: TransferApi> Uploader<A> {
             };
             match joined {
                 Some(Ok(Ok(done))) => {
-                    self.handle.confirmed.insert(done.index);
+                    self.handle.confirmed.insert(done.index, done.fingerprint);
                 }
                 Some(_) => {}
                 None => return,
@@ -495,20 +495,23 @@ pub async fn upload<A: TransferApi, R: AsyncRead + Unpin + Send>(
     .await?;
     let max_parts = api.max_upload_parts().await?;
     let plan = UploadPlan::new(size, options.part_size, max_parts).map_err(plan_error)?;
-    let handle = UploadHandle {
-        file_id: super::random_i64(),
-        part_size: plan.part_size(),
-        big: plan.is_big(),
+    let handle = UploadHandle::new(
+        super::random_i64(),
+        plan.part_size(),
+        plan.is_big(),
         size,
-        name: options.name.clone(),
-        confirmed: BTreeSet::new(),
-    };
+        &options.name,
+    );
     Uploader::start(api, plan, handle, options, source, first).await
 }
 
 /// Continues an interrupted upload: reads `source` from the start again
 /// (small files need the whole content for the MD5) but sends only the
 /// parts `handle` does not list as confirmed.
+///
+/// A confirmed part whose bytes differ from the fingerprint in the handle
+/// ends the resume with [`Error::InvalidInput`]: the content changed, and
+/// finalising would build a file from old and new parts.
 pub async fn resume<A: TransferApi, R: AsyncRead + Unpin + Send>(
     api: Arc<A>,
     mut source: R,

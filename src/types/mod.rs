@@ -1,4 +1,12 @@
-//! Plain data types the client returns.
+//! Plain data types of the library's own API: what the client returns
+//! ([`User`]) and what a caller keeps between calls ([`UploadHandle`]).
+//!
+//! This module sits at the bottom of the crate: it imports nothing else of
+//! it, so [`crate::error`] can carry these types.
+
+mod upload_handle;
+
+pub use upload_handle::{ChangedPart, UploadHandle, part_fingerprint};
 
 use grammers_tl_types as tl;
 use serde::Serialize;
