@@ -29,6 +29,7 @@ pub mod commands;
 pub mod error;
 pub mod lines;
 pub mod media;
+mod private_files;
 pub mod td;
 pub mod transfer;
 pub mod types;

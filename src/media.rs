@@ -280,9 +280,11 @@ impl Client {
 
     /// Downloads a whole file to `path`, writing chunks at their positions.
     ///
-    /// The bytes go to `<path>.part` and replace `path` only once the whole
-    /// file is there (and verified); a failed or dropped download removes
-    /// the partial file and leaves `path` as it was.
+    /// The bytes go to a uniquely named temporary file beside `path` and
+    /// replace `path` only once the whole file is there (and verified), so
+    /// two downloads to one path cannot corrupt each other; a failed or
+    /// dropped download removes its temporary file and leaves `path` as it
+    /// was. See [`download::download_to_path`].
     pub async fn download_to_path(
         &self,
         file: &FileLocation,

@@ -155,6 +155,12 @@ async fn refresh_self_profile_persists_the_profile() {
     let path = PathBuf::from(profile.photo_path.clone().expect("cached photo"));
     assert!(path.starts_with(f.client.media_cache_dir()));
     assert_eq!(std::fs::read(&path).expect("cached file"), photo);
+    #[cfg(unix)]
+    {
+        assert_eq!(mode_of(&path), 0o600, "the cached photo is private");
+        assert_eq!(mode_of(f.client.media_cache_dir()), 0o700);
+        assert_eq!(mode_of(&store_path), 0o600, "the profile store is private");
+    }
     assert_eq!(
         profile.user.profile_photo.as_ref().expect("photo").id,
         stored.id
@@ -275,11 +281,81 @@ async fn store_paths_follow_the_session_file() {
     let profile = client.refresh_self_profile().await.expect("refresh");
     assert!(Path::new(&profile.store_path).is_file());
 
-    // In-memory sessions get a directory of their own under the temp dir.
+    // In-memory sessions get a private directory of their own under the
+    // temp dir, with a name that is not predictable from the process id,
+    // removed with the client.
     let a = support::signed_in_client(&dc).await;
     let b = support::signed_in_client(&dc).await;
     assert!(a.profile_store_path().starts_with(std::env::temp_dir()));
     assert_ne!(a.profile_store_path(), b.profile_store_path());
+    let private_dir = a
+        .profile_store_path()
+        .parent()
+        .expect("a dir")
+        .to_path_buf();
+    assert!(
+        !private_dir
+            .to_string_lossy()
+            .contains(&std::process::id().to_string()),
+        "{}",
+        private_dir.display()
+    );
+    #[cfg(unix)]
+    assert_eq!(mode_of(&private_dir), 0o700);
+    a.refresh_self_profile().await.expect("refresh");
+    assert!(a.profile_store_path().is_file());
+    drop(a);
+    assert!(!private_dir.exists(), "removed with the client");
+}
+
+/// A profile store and a media cache left with loose modes by an older
+/// version (or a careless umask) are tightened when a client uses them; a
+/// data directory tgcmd creates is private.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loose_existing_stores_are_tightened() {
+    use std::os::unix::fs::PermissionsExt;
+    let dc = support::fake_dc().await;
+    let data = TempDir::new();
+    let fresh = data.path().join("fresh-data");
+    let client = support::builder(&dc)
+        .data_dir(&fresh)
+        .connect()
+        .await
+        .expect("connects");
+    client.refresh_self_profile().await.expect("refresh");
+    assert_eq!(mode_of(&fresh), 0o700, "a data directory tgcmd made");
+    assert_eq!(mode_of(&fresh.join("profile.sqlite")), 0o600);
+
+    let dir = data.path().join("account-data");
+    std::fs::create_dir_all(dir.join("media")).expect("dirs");
+    std::fs::set_permissions(dir.join("media"), std::fs::Permissions::from_mode(0o777))
+        .expect("chmod");
+    let store = dir.join("profile.sqlite");
+    std::fs::write(&store, b"").expect("empty store");
+    std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let client = support::builder(&dc)
+        .data_dir(&dir)
+        .connect()
+        .await
+        .expect("connects");
+    dc.set_profile_photo(dc.user_id(), vec![1u8; 1000])
+        .expect("photo");
+    let profile = client.refresh_self_profile().await.expect("refresh");
+    assert_eq!(mode_of(&store), 0o600, "the profile store");
+    assert_eq!(mode_of(&dir.join("media")), 0o700, "the media cache");
+    let photo = profile.photo_path.expect("cached");
+    assert_eq!(mode_of(Path::new(&photo)), 0o600, "the cached photo");
+}
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .expect("exists")
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 // ---------------------------------------------------------------------------

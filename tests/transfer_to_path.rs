@@ -113,11 +113,22 @@ async fn a_file_of_unknown_size_to_a_path() {
     std::fs::remove_file(&path).expect("clean up");
 }
 
-/// The `.part` file beside `path`, where a download in progress goes.
-fn partial_of(path: &std::path::Path) -> PathBuf {
-    let mut name = path.file_name().expect("a file name").to_os_string();
-    name.push(".part");
-    path.with_file_name(name)
+/// The temporary files beside `path` where downloads in progress go
+/// (`.<name>.<random>.part`).
+fn partials_of(path: &std::path::Path) -> Vec<PathBuf> {
+    let name = path.file_name().expect("a file name").to_string_lossy();
+    let prefix = format!(".{name}.");
+    let dir = path.parent().expect("a directory");
+    std::fs::read_dir(dir)
+        .expect("the directory")
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".part"))
+        })
+        .collect()
 }
 
 /// A download that fails (a chunk corrupted on both tries) leaves the file
@@ -145,7 +156,10 @@ async fn a_failed_download_leaves_the_old_file_and_no_partial_one() {
         std::fs::read(&path).expect("the old file is there"),
         b"the previous version"
     );
-    assert!(!partial_of(&path).exists(), "the partial file was removed");
+    assert!(
+        partials_of(&path).is_empty(),
+        "the partial file was removed"
+    );
     std::fs::remove_file(&path).expect("clean up");
 }
 
@@ -165,12 +179,11 @@ async fn a_dropped_download_leaves_no_partial_file() {
         .flood_wait(Some(support::transfer::GET_FILE), 4, 1);
     let options = DownloadOptions::default();
     let mut download = Box::pin(client.download_to_path(&location, &path, &options));
-    let partial = partial_of(&path);
     let outcome = tokio::time::timeout(std::time::Duration::from_secs(2), async {
         tokio::select! {
             result = &mut download => Some(result),
             () = async {
-                while !partial.exists() {
+                while partials_of(&path).is_empty() {
                     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
                 }
                 std::future::pending::<()>().await
@@ -182,8 +195,63 @@ async fn a_dropped_download_leaves_no_partial_file() {
         outcome.is_err(),
         "the download was still running: {outcome:?}"
     );
-    assert!(partial.exists(), "the download writes to the partial file");
+    assert_eq!(
+        partials_of(&path).len(),
+        1,
+        "the download writes to a partial file"
+    );
     drop(download);
-    assert!(!partial.exists(), "dropping the download removed it");
+    assert!(
+        partials_of(&path).is_empty(),
+        "dropping the download removed it"
+    );
     assert!(!path.exists(), "nothing was put in place");
+}
+
+/// Two downloads to the same path at once each write their own temporary
+/// file, so the result is one whole copy, never an interleaving; and a
+/// symlink planted at the old fixed `<path>.part` name is not followed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_downloads_to_one_path_do_not_corrupt_each_other() {
+    let fake = support::fake_dc().await;
+    let client = support::signed_in_client(&fake).await;
+    let first = support::data::pattern(3 * MIB + 11, 8);
+    let second = support::data::pattern(3 * MIB + 11, 9);
+    let first_location = stored_location(&put_document(&fake, 1, &first), 1);
+    let second_location = stored_location(&put_document(&fake, 1, &second), 1);
+    let path = temp_path("contended.bin");
+    let _ = std::fs::remove_file(&path);
+    #[cfg(unix)]
+    let victim = {
+        let victim = temp_path("contended.victim");
+        std::fs::write(&victim, b"not yours").expect("victim");
+        let planted = path.with_file_name("contended.bin.part");
+        let _ = std::fs::remove_file(&planted);
+        std::os::unix::fs::symlink(&victim, &planted).expect("planted symlink");
+        victim
+    };
+    let options = DownloadOptions::default();
+    let (a, b) = no_hang("two downloads", async {
+        tokio::join!(
+            client.download_to_path(&first_location, &path, &options),
+            client.download_to_path(&second_location, &path, &options),
+        )
+    })
+    .await;
+    a.expect("first download");
+    b.expect("second download");
+    let got = std::fs::read(&path).expect("read back");
+    assert!(
+        got == first || got == second,
+        "the file is one whole download, not a mix ({} bytes)",
+        got.len()
+    );
+    assert!(partials_of(&path).is_empty(), "no temporary file is left");
+    #[cfg(unix)]
+    {
+        assert_eq!(std::fs::read(&victim).expect("victim"), b"not yours");
+        std::fs::remove_file(path.with_file_name("contended.bin.part")).expect("clean up");
+        std::fs::remove_file(&victim).expect("clean up");
+    }
+    std::fs::remove_file(&path).expect("clean up");
 }

@@ -26,7 +26,7 @@ use grammers_session::Session;
 use grammers_session::storages::{ErasedSession, MemorySession, SqliteSession};
 use grammers_session::types::DcOption;
 use grammers_tl_types::{self as tl, RemoteCall};
-use tracing::{debug, warn};
+use tracing::debug;
 
 use crate::error::{Error, Result};
 use crate::transfer::limits::{check_request_size, serialized_size};
@@ -49,7 +49,9 @@ enum SessionStore {
 #[derive(Clone, Default)]
 struct DcSeed {
     addr: Option<SocketAddr>,
-    auth_key: Option<[u8; 256]>,
+    /// Wiped from memory when the builder goes away (the copy handed to the
+    /// session is grammers' to keep).
+    auth_key: Option<zeroize::Zeroizing<[u8; 256]>>,
 }
 
 /// Builds a [`Client`].
@@ -197,8 +199,14 @@ impl ClientBuilder {
     ///
     /// Without it, a session file `account.session` gets
     /// `account.session.profile.sqlite` and `account.session.media/` beside
-    /// it, and an in-memory session gets a fresh directory under the system
-    /// temp directory, one per client, which is not cleaned up.
+    /// it, and an in-memory session gets a fresh private directory (mode
+    /// 0700, an unpredictable name under the system temp directory), one
+    /// per client, removed when the client is dropped.
+    ///
+    /// They hold the account's phone number and pictures, so a data
+    /// directory tgcmd creates is 0700, the media cache is 0700 and the
+    /// files are 0600; an existing profile store or media cache with looser
+    /// modes is tightened.
     ///
     /// ```no_run
     /// # async fn f() -> tgcmd::Result<()> {
@@ -246,7 +254,7 @@ impl ClientBuilder {
     /// handshake (the only way to reach a test server, whose RSA key no
     /// client knows).
     pub fn pre_shared_key(mut self, dc_id: i32, auth_key: [u8; 256]) -> Self {
-        self.dcs.entry(dc_id).or_default().auth_key = Some(auth_key);
+        self.dcs.entry(dc_id).or_default().auth_key = Some(zeroize::Zeroizing::new(auth_key));
         self
     }
 
@@ -277,12 +285,13 @@ impl ClientBuilder {
     }
 
     /// Where the profile store and the media cache go (see [`ClientBuilder::data_dir`]).
-    fn store_paths(&self) -> StorePaths {
+    fn store_paths(&self) -> Result<StorePaths> {
         if let Some(dir) = &self.data_dir {
-            return StorePaths {
+            return Ok(StorePaths {
                 profile_db: dir.join("profile.sqlite"),
                 media_dir: dir.join("media"),
-            };
+                _temporary: None,
+            });
         }
         match &self.session {
             SessionStore::Sqlite(session) => {
@@ -291,19 +300,19 @@ impl ClientBuilder {
                     name.push(suffix);
                     PathBuf::from(name)
                 };
-                StorePaths {
+                Ok(StorePaths {
                     profile_db: beside(".profile.sqlite"),
                     media_dir: beside(".media"),
-                }
+                    _temporary: None,
+                })
             }
             SessionStore::Memory => {
-                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-                let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let dir = std::env::temp_dir().join(format!("tgcmd-{}-{n}", std::process::id()));
-                StorePaths {
-                    profile_db: dir.join("profile.sqlite"),
-                    media_dir: dir.join("media"),
-                }
+                let dir = crate::private_files::private_temp_dir()?;
+                Ok(StorePaths {
+                    profile_db: dir.path().join("profile.sqlite"),
+                    media_dir: dir.path().join("media"),
+                    _temporary: Some(Arc::new(dir)),
+                })
             }
         }
     }
@@ -359,7 +368,7 @@ impl ClientBuilder {
                 (factory, erased)
             }
         };
-        let stores = self.store_paths();
+        let stores = self.store_paths()?;
         let client = Client {
             inner: Arc::new(ClientInner {
                 supervisor: Supervisor::start(factory, self.connect_timeout),
@@ -406,8 +415,8 @@ impl ClientBuilder {
                 Some(SocketAddr::V6(v6)) => option.ipv6 = v6,
                 None => {}
             }
-            if seed.auth_key.is_some() {
-                option.auth_key = seed.auth_key;
+            if let Some(key) = &seed.auth_key {
+                option.auth_key = Some(**key);
             }
             session.set_dc_option(&option).await.map_err(err)?;
         }
@@ -442,33 +451,10 @@ impl ParamsSeed {
 
 /// Opens (or creates) a SQLite session readable by the owner only.
 async fn open_sqlite_session(path: &Path) -> Result<SqliteSession> {
-    restrict_permissions(path)?;
+    crate::private_files::create_private_file(path)?;
     SqliteSession::open(path)
         .await
         .map_err(|e| Error::Session(e.to_string()))
-}
-
-#[cfg(unix)]
-fn restrict_permissions(path: &Path) -> Result<()> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    // Create it ourselves first, so it never exists with wider permissions;
-    // SQLite gives its journal files the same mode as the database.
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(path)?;
-    let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
-    if mode != 0o600 {
-        warn!(path = %path.display(), "session file was mode {mode:o}; setting 0600");
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn restrict_permissions(_path: &Path) -> Result<()> {
-    Ok(())
 }
 
 /// The files a client keeps besides its session.
@@ -476,6 +462,9 @@ fn restrict_permissions(_path: &Path) -> Result<()> {
 pub(crate) struct StorePaths {
     pub(crate) profile_db: PathBuf,
     pub(crate) media_dir: PathBuf,
+    /// The private directory of an in-memory session, removed with the
+    /// client.
+    _temporary: Option<Arc<tempfile::TempDir>>,
 }
 
 pub(crate) struct ClientInner {

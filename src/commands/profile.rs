@@ -147,9 +147,9 @@ async fn cache_profile_photo(
     user_id: i64,
     photo: &tl::types::UserProfilePhoto,
 ) -> Result<PathBuf, Error> {
-    let dir = client.media_cache_dir();
-    tokio::fs::create_dir_all(dir).await?;
-    let path = dir.join(format!("profile_{user_id}_{}.jpg", photo.photo_id));
+    let dir = client.media_cache_dir().to_path_buf();
+    let name = format!("profile_{user_id}_{}.jpg", photo.photo_id);
+    let path = dir.join(&name);
     if tokio::fs::metadata(&path)
         .await
         .is_ok_and(|meta| meta.is_file() && meta.len() > 0)
@@ -171,11 +171,16 @@ async fn cache_profile_photo(
     client
         .download(&location, .., &mut bytes, &DownloadOptions::default())
         .await?;
-    // Written whole and renamed into place, so a cached file is never partial.
-    let partial = dir.join(format!(".profile_{user_id}_{}.part", photo.photo_id));
-    tokio::fs::write(&partial, &bytes).await?;
-    tokio::fs::rename(&partial, &path).await?;
-    Ok(path)
+    // A private directory, and a unique temporary file renamed into place
+    // and synced, so a cached file is never partial, never another's, and
+    // never written through a planted symlink.
+    let written = tokio::task::spawn_blocking(move || {
+        crate::private_files::create_private_dir(&dir)?;
+        crate::private_files::write_atomically(&dir, &name, &bytes)
+    })
+    .await
+    .map_err(std::io::Error::other)??;
+    Ok(written)
 }
 
 fn unix_now() -> i64 {

@@ -115,17 +115,22 @@ fn text(value: Option<&str>) -> Value {
 
 impl ProfileStore {
     /// Opens (or creates) the store at `path`, creating its directory. The
-    /// file is readable by the owner only: it holds a phone number.
+    /// file is readable by the owner only (0600; an existing looser file is
+    /// tightened): it holds a phone number.
     pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let io = |source| StoreError::Io {
             path: path.clone(),
             source,
         };
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(io)?;
+        // A directory made for the store is private; one that exists is
+        // the caller's (the directory of their session file, say).
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && !parent.exists()
+        {
+            crate::private_files::create_private_dir(parent).map_err(io)?;
         }
-        create_private(&path).map_err(io)?;
+        crate::private_files::create_private_file(&path).map_err(io)?;
         let sql = |e: libsql::Error| StoreError::Sql {
             path: path.clone(),
             message: e.to_string(),
@@ -236,25 +241,4 @@ impl ProfileStore {
         };
         read().map(Some).map_err(|e| self.sql(e))
     }
-}
-
-/// Creates the file if needed, readable and writable by the owner only.
-#[cfg(unix)]
-fn create_private(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(path)
-        .map(drop)
-}
-
-#[cfg(not(unix))]
-fn create_private(path: &Path) -> std::io::Result<()> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map(drop)
 }

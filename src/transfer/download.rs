@@ -800,10 +800,14 @@ pub async fn download<A: TransferApi, W: AsyncWrite + Unpin + Send>(
 /// Downloads the whole file into `path` with positioned writes (chunks are
 /// written where they belong as they arrive).
 ///
-/// The bytes go to `<path>.part` first, which replaces `path` only once the
-/// download is complete (and verified). On an error, or when the future is
-/// dropped, the partial file is removed and whatever was at `path` is left
-/// as it was.
+/// The bytes go to a fresh temporary file with a unique name in `path`'s
+/// directory (created with `O_EXCL`, so two downloads to the same path
+/// never write into each other's file and no planted symlink is
+/// followed). Once the download is complete and verified, the file is
+/// synced, renamed over `path` and the directory synced. On an error, or
+/// when the future is dropped, the temporary file is removed and whatever
+/// was at `path` is left as it was. The new file gets the usual mode
+/// (0666 less the umask), as a file the caller asked for.
 pub async fn download_to_path<A: TransferApi>(
     api: Arc<A>,
     file: &FileLocation,
@@ -811,65 +815,46 @@ pub async fn download_to_path<A: TransferApi>(
     options: &DownloadOptions,
 ) -> Result<DownloadReport> {
     let path = path.as_ref().to_path_buf();
-    let mut partial_name = path
+    let name = path
         .file_name()
         .ok_or_else(|| Error::invalid_input(format!("{} names no file", path.display())))?
-        .to_os_string();
-    partial_name.push(".part");
-    let partial = PartialFile {
-        path: path.with_file_name(partial_name),
-        kept: false,
-    };
-    let handle = {
-        let partial_path = partial.path.clone();
+        .to_string_lossy()
+        .into_owned();
+    let dir = crate::private_files::parent_dir(&path).to_path_buf();
+    let (handle, partial) = {
         let size = file.size;
+        let dir = dir.clone();
         tokio::task::spawn_blocking(move || {
-            let handle = std::fs::OpenOptions::new()
-                .create(true)
-                .write(true)
-                .truncate(true)
-                .open(&partial_path)?;
+            let prefix = format!(".{name}.");
+            let mut builder = tempfile::Builder::new();
+            builder.prefix(&prefix).suffix(".part");
+            #[cfg(unix)]
+            builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+            let (handle, partial) = builder.tempfile_in(&dir)?.into_parts();
             if let Some(size) = size {
                 handle.set_len(size)?;
             }
-            io::Result::Ok(handle)
+            io::Result::Ok((handle, partial))
         })
         .await
         .map_err(io::Error::other)??
     };
+    let handle = Arc::new(handle);
     let mut sink = PositionedSink {
-        file: Arc::new(handle),
+        file: Arc::clone(&handle),
         base: 0,
     };
     let report = run(api, file, (0, None), options, &mut sink).await?;
     drop(sink);
-    tokio::fs::rename(&partial.path, &path).await?;
-    partial.keep();
+    tokio::task::spawn_blocking(move || {
+        handle.sync_all()?;
+        // Dropping `partial` on an error removes the temporary file.
+        partial.persist(&path).map_err(|e| e.error)?;
+        crate::private_files::sync_dir(&dir)
+    })
+    .await
+    .map_err(io::Error::other)??;
     Ok(report)
-}
-
-/// A `.part` file that is removed on drop unless it was kept (renamed into
-/// place), so a failed or abandoned download leaves nothing behind.
-struct PartialFile {
-    path: std::path::PathBuf,
-    kept: bool,
-}
-
-impl PartialFile {
-    fn keep(mut self) {
-        self.kept = true;
-    }
-}
-
-impl Drop for PartialFile {
-    fn drop(&mut self) {
-        if !self.kept
-            && let Err(error) = std::fs::remove_file(&self.path)
-            && error.kind() != io::ErrorKind::NotFound
-        {
-            warn!(path = %self.path.display(), %error, "could not remove a partial download");
-        }
-    }
 }
 
 /// A remote file as `AsyncRead + AsyncSeek`: reads stream from the DC with
