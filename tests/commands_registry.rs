@@ -332,6 +332,7 @@ fn field_value(field: &str, known_ids: &[i64]) -> BoxedStrategy<Value> {
 }
 
 fn input(actions: Vec<&'static str>, known_ids: Vec<i64>) -> impl Strategy<Value = Input> {
+    let friend = known_ids.first().copied().unwrap_or(0);
     let action = prop_oneof![
         8 => prop::sample::select(actions).prop_map(Value::from),
         1 => "[a-z_]{0,20}".prop_map(Value::from),
@@ -384,7 +385,93 @@ fn input(actions: Vec<&'static str>, known_ids: Vec<i64>) -> impl Strategy<Value
         18 => request,
         1 => value().prop_map(Input::Json),
         1 => any::<String>().prop_map(Input::Line),
+        4 => mutated_line(sample_lines(friend)),
     ]
+}
+
+/// Every command's sample request as a line, for account 1.
+fn sample_lines(friend: i64) -> Vec<String> {
+    Registry::new()
+        .commands()
+        .iter()
+        .map(|info| {
+            let mut sample = with_ids((info.sample)(), friend);
+            if let Value::Object(object) = &mut sample {
+                object.insert("action".into(), Value::from(info.action));
+                object.insert("userbot_id".into(), Value::from(1));
+            }
+            sample.to_string()
+        })
+        .collect()
+}
+
+/// How a valid line is damaged.
+#[derive(Debug, Clone)]
+enum LineMutation {
+    /// Cut off at this character.
+    Truncate(prop::sample::Index),
+    /// A character replaced.
+    Replace(prop::sample::Index, char),
+    /// JSON punctuation inserted.
+    Insert(prop::sample::Index, String),
+    /// A field (one of the command's, or any) given a huge string value,
+    /// after the sample's own, so it wins.
+    Huge(prop::sample::Index, usize),
+    /// A field given an array nested this deep.
+    Deep(prop::sample::Index, usize),
+    /// The whole line repeated (two objects on one line).
+    Doubled,
+}
+
+fn mutated_line(samples: Vec<String>) -> impl Strategy<Value = Input> {
+    let mutation = prop_oneof![
+        2 => any::<prop::sample::Index>().prop_map(LineMutation::Truncate),
+        2 => (any::<prop::sample::Index>(), any::<char>())
+            .prop_map(|(i, c)| LineMutation::Replace(i, c)),
+        2 => (any::<prop::sample::Index>(), "[\\[\\]{}\",:0-9a-z\\\\ ]{1,4}")
+            .prop_map(|(i, s)| LineMutation::Insert(i, s)),
+        1 => (any::<prop::sample::Index>(), prop_oneof![Just(5000usize), Just(70_000), Just(1_100_000)])
+            .prop_map(|(i, n)| LineMutation::Huge(i, n)),
+        1 => (any::<prop::sample::Index>(), prop_oneof![Just(100usize), Just(129), Just(10_000)])
+            .prop_map(|(i, n)| LineMutation::Deep(i, n)),
+        1 => Just(LineMutation::Doubled),
+    ];
+    (prop::sample::select(samples), mutation).prop_map(|(line, mutation)| {
+        let chars: Vec<char> = line.chars().collect();
+        let fields = all_fields();
+        let line = match mutation {
+            LineMutation::Truncate(at) => chars[..at.index(chars.len())].iter().collect(),
+            LineMutation::Replace(at, c) => {
+                let mut chars = chars;
+                let i = at.index(chars.len());
+                chars[i] = c;
+                chars.into_iter().collect()
+            }
+            LineMutation::Insert(at, text) => {
+                let i = at.index(chars.len());
+                let mut out: String = chars[..i].iter().collect();
+                out.push_str(&text);
+                out.extend(&chars[i..]);
+                out
+            }
+            LineMutation::Huge(field, len) => {
+                let field = fields[field.index(fields.len())];
+                let body = line.trim_end_matches('}');
+                format!("{body},\"{field}\":\"{}\"}}", "é".repeat(len / 2))
+            }
+            LineMutation::Deep(field, depth) => {
+                let field = fields[field.index(fields.len())];
+                let body = line.trim_end_matches('}');
+                format!(
+                    "{body},\"{field}\":{}{}}}",
+                    "[".repeat(depth),
+                    "]".repeat(depth)
+                )
+            }
+            LineMutation::Doubled => format!("{line}{line}"),
+        };
+        Input::Line(line)
+    })
 }
 
 /// The checks every event must pass, whatever went in.
@@ -399,7 +486,12 @@ fn check_event(input: &Input, event: &Event) -> Result<(), TestCaseError> {
         }
         other => prop_assert!(false, "result and error: {:?}", other),
     }
-    if let Input::Json(Value::Object(object)) = input
+    // A line that is still JSON is handled as that JSON.
+    let parsed = match input {
+        Input::Json(value) => Some(value.clone()),
+        Input::Line(line) => serde_json::from_str::<Value>(line).ok(),
+    };
+    if let Some(Value::Object(object)) = &parsed
         && let Some(Value::String(action)) = object.get("action")
         && !action.is_empty()
     {
@@ -473,10 +565,20 @@ fn random_json_never_breaks_the_dispatcher() {
         let event = event.map_err(|_| TestCaseError::fail(format!("no answer to {input:?}")))?;
         check_event(&input, &event)
     });
+    // Whatever came before, the account still answers.
+    let alive = runtime.block_on(async {
+        tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            dispatcher.dispatch(json!({"action": "get_active_sessions", "userbot_id": 1})),
+        )
+        .await
+    });
     drop(dispatcher);
     drop(dc);
     let _ = std::fs::remove_dir_all(&data);
     if let Err(e) = result {
         panic!("{e}");
     }
+    let alive = alive.expect("the account answers after the fuzzing");
+    assert_eq!(alive.payload.kind, "get_active_sessions", "{alive:?}");
 }

@@ -81,13 +81,24 @@ impl ChatRef {
         }
     }
 
-    /// The TDLib chat id.
-    pub fn chat_id(self) -> i64 {
+    /// The TDLib chat id, `None` for an id no marking can express: not
+    /// positive, a basic group id that would reach the channel range, or a
+    /// channel id so large that `-1000000000000 - id` overflows. Ids come
+    /// from the server, so this is checked, never wrapped.
+    pub fn checked_chat_id(self) -> Option<i64> {
         match self {
-            ChatRef::User(id) => id,
-            ChatRef::BasicGroup(id) => -id,
-            ChatRef::Channel(id) => -CHANNEL_CHAT_ID_OFFSET - id,
+            ChatRef::User(id) if id > 0 => Some(id),
+            ChatRef::BasicGroup(id) if id > 0 && id < CHANNEL_CHAT_ID_OFFSET => Some(-id),
+            ChatRef::Channel(id) if id > 0 => (-CHANNEL_CHAT_ID_OFFSET).checked_sub(id),
+            _ => None,
         }
+    }
+
+    /// The TDLib chat id; 0 (TDLib's "no chat") for an id that
+    /// [`ChatRef::checked_chat_id`] refuses, which a real server never
+    /// sends.
+    pub fn chat_id(self) -> i64 {
+        self.checked_chat_id().unwrap_or(0)
     }
 }
 
@@ -109,6 +120,30 @@ mod tests {
             Some(ChatRef::Channel(1234567890))
         );
         assert_eq!(ChatRef::from_chat_id(0), None);
+    }
+
+    #[test]
+    fn extreme_ids_from_the_server_do_not_overflow() {
+        assert_eq!(ChatRef::Channel(i64::MAX).checked_chat_id(), None);
+        assert_eq!(ChatRef::Channel(i64::MAX).chat_id(), 0);
+        let largest = i64::MAX - CHANNEL_CHAT_ID_OFFSET;
+        let marked = ChatRef::Channel(largest).checked_chat_id().expect("fits");
+        assert_eq!(
+            ChatRef::from_chat_id(marked),
+            Some(ChatRef::Channel(largest))
+        );
+        assert_eq!(ChatRef::BasicGroup(i64::MIN).checked_chat_id(), None);
+        assert_eq!(
+            ChatRef::BasicGroup(CHANNEL_CHAT_ID_OFFSET).checked_chat_id(),
+            None
+        );
+        assert_eq!(ChatRef::User(-5).checked_chat_id(), None);
+        assert_eq!(ChatRef::Channel(0).chat_id(), 0);
+        // Decoding never overflows either.
+        assert_eq!(
+            ChatRef::from_chat_id(i64::MIN),
+            Some(ChatRef::Channel(i64::MAX - CHANNEL_CHAT_ID_OFFSET + 1))
+        );
     }
 
     #[test]
