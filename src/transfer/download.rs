@@ -315,18 +315,29 @@ impl<A: TransferApi> Shared<A> {
         Ok(())
     }
 
-    /// Checks `data` (read at `offset`) against every hash it fully covers.
-    /// Returns the number of bytes verified, or `None` on a mismatch.
-    async fn verify(&self, offset: u64, data: &[u8]) -> Result<Option<u64>> {
+    /// Checks `data` (read at `offset` with `limit`) against every hash it
+    /// fully covers. Returns the number of bytes verified, or `None` when
+    /// the data is wrong.
+    ///
+    /// An answer shorter than `limit` says the file ends at `offset +
+    /// data.len()`. The published hashes must agree: a hash part that runs
+    /// past that end, or starts at it, means the answer was cut short, and
+    /// handing it out would end the file early.
+    async fn verify(&self, offset: u64, data: &[u8], limit: u32) -> Result<Option<u64>> {
         let end = offset + data.len() as u64;
-        if data.is_empty() || self.hashes_unavailable.load(AtomicOrdering::Relaxed) {
+        let claims_eof = data.len() < limit as usize;
+        if self.hashes_unavailable.load(AtomicOrdering::Relaxed) {
             return Ok(Some(0));
         }
         let mut block = offset / HASH_BLOCK * HASH_BLOCK;
         while block < end {
             match self.ensure_hashes(block).await {
                 Ok(()) => {}
-                Err(e) if recovery::hashes_unavailable(&e) => {
+                // A server that publishes no hashes for the file says so on
+                // the first request. One that published some and then
+                // refuses is not believed: verification cannot be turned
+                // off halfway by a lying server.
+                Err(e) if recovery::hashes_unavailable(&e) && self.no_hash_known() => {
                     if !self.hashes_unavailable.swap(true, AtomicOrdering::Relaxed) {
                         warn!("the server publishes no hashes for this file ({e}); not verifying");
                     }
@@ -336,7 +347,39 @@ impl<A: TransferApi> Shared<A> {
             }
             block += HASH_BLOCK;
         }
+        if claims_eof && end.is_multiple_of(HASH_BLOCK) {
+            // The block starting at the claimed end: at a real end of file
+            // the server publishes no hashes there (an empty list).
+            match self.ensure_hashes(end).await {
+                Ok(()) => {}
+                Err(e) if recovery::hashes_unavailable(&e) && self.no_hash_known() => {
+                    if !self.hashes_unavailable.swap(true, AtomicOrdering::Relaxed) {
+                        warn!("the server publishes no hashes for this file ({e}); not verifying");
+                    }
+                    return Ok(Some(0));
+                }
+                // It published hashes before but will not say the file
+                // ends here: the end is not proven.
+                Err(e) if recovery::hashes_unavailable(&e) => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        }
         let known = self.hashes.lock().unwrap_or_else(|e| e.into_inner());
+        if claims_eof {
+            let straddles = known
+                .range(..end)
+                .next_back()
+                .is_some_and(|(&start, hash)| start.saturating_add(hash.limit) > end);
+            let continues = known.range(end..).next().is_some();
+            if straddles || continues {
+                warn!(
+                    offset,
+                    len = data.len(),
+                    "the answer ends the file where the published hashes do not"
+                );
+                return Ok(None);
+            }
+        }
         let mut verified = 0;
         for (&start, hash) in known.range(offset..end) {
             let Some(stop) = start.checked_add(hash.limit).filter(|&s| s <= end) else {
@@ -353,7 +396,45 @@ impl<A: TransferApi> Shared<A> {
             }
             verified += hash.limit;
         }
+        // Hash parts are whole 128 KiB pieces of the file and chunks are
+        // made of whole pieces, so every byte of an honest answer is
+        // covered. Bytes no hash covers (junk after the last part, say)
+        // are not handed out.
+        if verified != data.len() as u64 {
+            warn!(
+                offset,
+                len = data.len(),
+                verified,
+                "part of the answer is covered by no published hash"
+            );
+            return Ok(None);
+        }
         Ok(Some(verified))
+    }
+
+    fn no_hash_known(&self) -> bool {
+        self.hashes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+
+    /// Whether an answer can be handed out: `Some(bytes verified)`, or
+    /// `None` when it is longer than asked for or fails verification.
+    async fn check(&self, chunk: &DownloadChunk, data: &[u8], verify: bool) -> Result<Option<u64>> {
+        if data.len() > chunk.limit() as usize {
+            warn!(
+                offset = chunk.offset(),
+                len = data.len(),
+                limit = chunk.limit(),
+                "getFile answered more bytes than asked for"
+            );
+            return Ok(None);
+        }
+        if !verify {
+            return Ok(Some(0));
+        }
+        self.verify(chunk.offset(), data, chunk.limit()).await
     }
 }
 
@@ -372,15 +453,7 @@ async fn fetch_chunk<A: TransferApi>(
     verify: bool,
 ) -> Result<Fetched> {
     let data = shared.get_file(lane, chunk.offset(), chunk.limit()).await?;
-    if !verify {
-        return Ok(Fetched {
-            chunk,
-            data,
-            verified: 0,
-            refetched: false,
-        });
-    }
-    if let Some(verified) = shared.verify(chunk.offset(), &data).await? {
+    if let Some(verified) = shared.check(&chunk, &data, verify).await? {
         return Ok(Fetched {
             chunk,
             data,
@@ -390,13 +463,19 @@ async fn fetch_chunk<A: TransferApi>(
     }
     // One more try: the first copy may have been damaged on the way.
     let data = shared.get_file(lane, chunk.offset(), chunk.limit()).await?;
-    match shared.verify(chunk.offset(), &data).await? {
+    match shared.check(&chunk, &data, verify).await? {
         Some(verified) => Ok(Fetched {
             chunk,
             data,
             verified,
             refetched: true,
         }),
+        None if data.len() > chunk.limit() as usize => Err(Error::Protocol(format!(
+            "getFile answered {} bytes at offset {} for a limit of {}, twice",
+            data.len(),
+            chunk.offset(),
+            chunk.limit()
+        ))),
         None => Err(Error::HashMismatch {
             offset: chunk.offset(),
             len: data.len() as u64,
