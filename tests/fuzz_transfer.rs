@@ -337,12 +337,11 @@ fn cases() -> u32 {
 /// A current-thread runtime with paused time: sleeps and timeouts advance
 /// the clock instantly when nothing else can run.
 fn paused_runtime() -> tokio::runtime::Runtime {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)
         .build()
-        .expect("runtime");
-    runtime
+        .expect("runtime")
 }
 
 /// Far beyond any retry schedule (the longest flood wait slept is 300 s).
