@@ -73,7 +73,7 @@ impl Document {
             }
             .into(),
             dc_id: self.dc_id,
-            size: Some(self.size),
+            size: known_size(self.size),
         }
     }
 }
@@ -97,6 +97,12 @@ pub struct Photo {
     pub date: i32,
 }
 
+/// A size of 0 is what a missing or negative size from the server became:
+/// download to the end of the file instead (the hashes say where it is).
+fn known_size(size: u64) -> Option<u64> {
+    (size > 0).then_some(size)
+}
+
 impl Photo {
     /// Converts a `photo` constructor, picking its largest plain size.
     pub fn from_tl(photo: &tl::enums::Photo) -> Option<Self> {
@@ -107,10 +113,18 @@ impl Photo {
             .sizes
             .iter()
             .filter_map(|s| match s {
-                tl::enums::PhotoSize::Size(s) => Some((s.r#type.clone(), s.size as u64)),
+                // Sizes come from the server: a negative one counts as
+                // unknown (0), never as a wrapped-around huge number.
+                tl::enums::PhotoSize::Size(s) => {
+                    Some((s.r#type.clone(), u64::try_from(s.size).unwrap_or(0)))
+                }
                 tl::enums::PhotoSize::Progressive(s) => Some((
                     s.r#type.clone(),
-                    s.sizes.iter().copied().max().unwrap_or(0) as u64,
+                    s.sizes
+                        .iter()
+                        .filter_map(|&n| u64::try_from(n).ok())
+                        .max()
+                        .unwrap_or(0),
                 )),
                 _ => None,
             })
@@ -137,7 +151,7 @@ impl Photo {
             }
             .into(),
             dc_id: self.dc_id,
-            size: Some(self.size),
+            size: known_size(self.size),
         }
     }
 }
@@ -525,4 +539,41 @@ fn sent_document(updates: &tl::enums::Updates) -> Option<(i32, Document)> {
         };
         Some((message.id, Document::from_tl(media.document.as_ref()?)?))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negative_sizes_from_the_server_are_unknown_not_huge() {
+        let photo = tl::enums::Photo::Photo(tl::types::Photo {
+            has_stickers: false,
+            id: 1,
+            access_hash: 2,
+            file_reference: vec![],
+            date: 0,
+            sizes: vec![
+                tl::types::PhotoSize {
+                    r#type: "y".into(),
+                    w: 1,
+                    h: 1,
+                    size: -1,
+                }
+                .into(),
+                tl::types::PhotoSizeProgressive {
+                    r#type: "w".into(),
+                    w: 1,
+                    h: 1,
+                    sizes: vec![-5, i32::MIN],
+                }
+                .into(),
+            ],
+            video_sizes: None,
+            dc_id: 2,
+        });
+        let photo = Photo::from_tl(&photo).expect("a photo");
+        assert_eq!(photo.size, 0);
+        assert_eq!(photo.location().size, None, "downloaded to its end");
+    }
 }
