@@ -474,7 +474,12 @@ async fn a_negative_frame_length_replaces_the_connection() {
 async fn containers_nested_ten_thousand_deep_replace_the_connection() {
     let hostility = Hostility::NestedContainers(10_000);
     let (errors, accepted) = survive(hostility, LONG_STALL).await;
-    assert_replaced(hostility, &errors, accepted, "nested too deep");
+    assert_replaced(
+        hostility,
+        &errors,
+        accepted,
+        "refused a server packet: containers nested",
+    );
 }
 
 #[tokio::test]
@@ -488,7 +493,12 @@ async fn containers_nested_as_telegram_does_are_read() {
 async fn a_gzip_bomb_replaces_the_connection() {
     let hostility = Hostility::GzipBomb(512 * 1024 * 1024);
     let (errors, accepted) = survive(hostility, LONG_STALL).await;
-    assert_replaced(hostility, &errors, accepted, "gzip_packed inflating beyond");
+    assert_replaced(
+        hostility,
+        &errors,
+        accepted,
+        "refused a server packet: gzip_packed inflating",
+    );
 }
 
 #[tokio::test]
@@ -505,7 +515,12 @@ async fn msg_copy_replaces_the_connection() {
 #[tokio::test]
 async fn a_bare_future_salt_replaces_the_connection() {
     let (errors, accepted) = survive(Hostility::FutureSalt, LONG_STALL).await;
-    assert_replaced(Hostility::FutureSalt, &errors, accepted, "future_salt");
+    assert_replaced(
+        Hostility::FutureSalt,
+        &errors,
+        accepted,
+        "refused a server packet: a bare future_salt",
+    );
 }
 
 #[tokio::test]
@@ -528,7 +543,12 @@ async fn future_salts_with_overflowing_times_replace_the_connection() {
     for (now, valid_since) in [(0, i32::MIN), (0, i32::MAX), (i32::MAX, 0)] {
         let hostility = Hostility::FutureSalts { now, valid_since };
         let (errors, accepted) = survive(hostility, LONG_STALL).await;
-        assert_replaced(hostility, &errors, accepted, "future_salts");
+        assert_replaced(
+            hostility,
+            &errors,
+            accepted,
+            "refused a server packet: future_salts",
+        );
     }
 }
 
@@ -537,7 +557,12 @@ async fn a_time_correction_that_overflows_replaces_the_connection() {
     for seconds in [-(1i64 << 31), (1i64 << 31) - 1] {
         let hostility = Hostility::BadMsgTime(seconds);
         let (errors, accepted) = survive(hostility, LONG_STALL).await;
-        assert_replaced(hostility, &errors, accepted, "time correction");
+        assert_replaced(
+            hostility,
+            &errors,
+            accepted,
+            "refused a server packet: a time correction",
+        );
     }
 }
 
