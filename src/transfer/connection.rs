@@ -389,30 +389,16 @@ impl Driver {
             let Some(pending) = self.read_buffer.get_mut(offset..self.read_len) else {
                 break;
             };
-            check_frame_len(pending)?;
-            let transport = &mut self.transport;
-            let unpacked = match shielded("transport unpack", || transport.unpack(pending))? {
-                Ok(unpacked) => unpacked,
-                Err(transport::Error::MissingBytes) => break,
-                Err(e) => return Err(Error::Protocol(e.to_string())),
+            let Some(unpacked) = unpack_frame(&mut self.transport, pending)? else {
+                break;
             };
             let Some(packet) = pending.get_mut(unpacked.data_range) else {
                 return Err(Error::Protocol("a transport frame out of bounds".into()));
             };
             offset += unpacked.next_offset;
-            match self.guard.inspect(packet) {
-                Verdict::Pass => {}
-                Verdict::Drop(why) => {
-                    warn!("dropped a server packet: {why}");
-                    continue;
-                }
-                Verdict::Refuse(why) => {
-                    return Err(Error::Protocol(format!("refused a server packet: {why}")));
-                }
-            }
-            let mtp = &mut self.mtp;
-            let results = shielded("deserialize", || mtp.deserialize(packet))?
-                .map_err(|e| Error::Protocol(e.to_string()))?;
+            let Some(results) = decode_packet(&self.guard, &mut self.mtp, packet)? else {
+                continue;
+            };
             for result in results {
                 answered |= self.on_result(result);
             }
@@ -507,6 +493,42 @@ fn shielded<T>(what: &'static str, call: impl FnOnce() -> T) -> Result<T> {
         warn!("grammers-mtproto panicked in {what}: {message}");
         Error::Protocol(format!("grammers-mtproto panicked in {what}: {message}"))
     })
+}
+
+/// The next whole frame at the start of `pending`, `None` until it has all
+/// arrived, or an error that ends the connection.
+fn unpack_frame(
+    transport: &mut transport::Full,
+    pending: &mut [u8],
+) -> Result<Option<transport::UnpackedOffset>> {
+    check_frame_len(pending)?;
+    match shielded("transport unpack", || transport.unpack(pending))? {
+        Ok(unpacked) => Ok(Some(unpacked)),
+        Err(transport::Error::MissingBytes) => Ok(None),
+        Err(e) => Err(Error::Protocol(e.to_string())),
+    }
+}
+
+/// One transport payload through the guard and grammers: what it held,
+/// `None` if the guard dropped it, or an error that ends the connection.
+fn decode_packet(
+    guard: &InboundGuard,
+    mtp: &mut mtp::Encrypted,
+    packet: &mut [u8],
+) -> Result<Option<Vec<Deserialization>>> {
+    match guard.inspect(packet) {
+        Verdict::Pass => {}
+        Verdict::Drop(why) => {
+            warn!("dropped a server packet: {why}");
+            return Ok(None);
+        }
+        Verdict::Refuse(why) => {
+            return Err(Error::Protocol(format!("refused a server packet: {why}")));
+        }
+    }
+    let results = shielded("deserialize", || mtp.deserialize(packet))?
+        .map_err(|e| Error::Protocol(e.to_string()))?;
+    Ok(Some(results))
 }
 
 /// Refuses a full-transport frame header grammers cannot handle, before
@@ -976,3 +998,7 @@ fn inflate_bounded(packed: &[u8]) -> std::result::Result<Option<Vec<u8>>, String
 #[cfg(test)]
 #[path = "connection_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "connection_fuzz.rs"]
+mod fuzz;
