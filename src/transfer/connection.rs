@@ -55,8 +55,10 @@ pub(crate) struct InitParams {
     pub api_id: i32,
     pub device_model: String,
     pub app_version: String,
-    /// With requests outstanding and nothing received for this long, the
-    /// connection counts as dead (a half-open TCP connection never errors).
+    /// With requests outstanding and no progress for this long (no answer,
+    /// and less than [`PROGRESS_BYTES`] of a long one), the connection counts
+    /// as dead: a half-open TCP connection never errors, and a server that
+    /// trickles bytes must not keep a transfer waiting forever.
     pub stall_timeout: Duration,
     /// TCP connect plus `initConnection` must be done within this.
     pub connect_timeout: Duration,

@@ -590,6 +590,15 @@ async fn malformed_tl_in_an_rpc_result_is_an_error_for_that_call_only() {
 }
 
 #[tokio::test]
+async fn a_frame_that_claims_more_than_is_sent_is_a_stall() {
+    // 1,000 bytes claimed, 64 sent, then silence: only the stall timer can
+    // tell, and it must.
+    let hostility = Hostility::FrameLen(1000);
+    let (errors, accepted) = survive(hostility, Duration::from_millis(500)).await;
+    assert_replaced(hostility, &errors, accepted, "stopped answering");
+}
+
+#[tokio::test]
 async fn a_server_trickling_bytes_is_a_stall() {
     let stall = Duration::from_millis(500);
     let started = Instant::now();
