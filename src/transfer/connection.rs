@@ -536,7 +536,7 @@ fn decode_packet(
 /// Refuses a full-transport frame header grammers cannot handle, before
 /// `transport::Full::unpack` sees it.
 ///
-/// grammers-mtproto 0.11 `transport/full.rs:80-86` negates a negative length
+/// grammers-mtproto 0.11 `transport/full.rs:81` negates a negative length
 /// (`(-len) as u32`), which overflows for `i32::MIN`; and a length beyond the
 /// read buffer can never complete, so waiting for it would only stall.
 fn check_frame_len(pending: &[u8]) -> Result<()> {
@@ -584,16 +584,16 @@ const BAD_MSG_NOTIFICATION: u32 = 0xa7eff811;
 const GRAMMERS_MAX_MESSAGE_LEN: usize = 1_044_456 - 8;
 /// How deep containers and `gzip_packed` may nest. grammers recurses once per
 /// level (`process_message` → `handle_container` / `handle_gzip_packed`,
-/// encrypted.rs:1079 and 1093), so 10,000 levels overflow the stack, which
+/// encrypted.rs:1063 and 1112), so 10,000 levels overflow the stack, which
 /// aborts the process. Telegram nests two levels at most.
 const MAX_NESTING: usize = 4;
 /// What a `gzip_packed` may inflate to. No answer is bigger than a 1 MiB
-/// file part, and grammers inflates without a limit (manual_tl.rs:212-221).
+/// file part, and grammers inflates without a limit (manual_tl.rs:213-222).
 const MAX_INFLATED_LEN: usize = 2 * READ_BUFFER_LEN;
 /// The latest server time (salts, message ids) grammers can add to without
 /// overflowing: it adds the seconds since it got future salts and a 60 s
-/// delay (encrypted.rs:1226-1231) and the clock offset it derives from a
-/// server msg_id to the local clock (encrypted.rs:169-189). 2^28 s is more
+/// delay (encrypted.rs:1223-1224) and the clock offset it derives from a
+/// server msg_id to the local clock (encrypted.rs:175-176 and 186). 2^28 s is more
 /// than eight years of headroom.
 const MAX_SERVER_TIME: i64 = i32::MAX as i64 - (1 << 28);
 
@@ -611,12 +611,16 @@ const X_CLIENT: usize = 0;
 ///   a container with a negative count (manual_tl.rs:166);
 /// - `future_salt` and `msg_copy`: `panic!` (encrypted.rs:908 and 1090);
 /// - `future_salts` with times that overflow its arithmetic: negating
-///   `valid_since` in the sort (encrypted.rs:898), adding to it in `push`
-///   (encrypted.rs:1226-1231);
+///   `valid_since` in the sort (encrypted.rs:901), adding to it in `push`
+///   (encrypted.rs:1223-1224);
 /// - `bad_msg_notification` 16/17 from a msg_id whose time makes the clock
-///   offset overflow (encrypted.rs:169-177, 186);
+///   offset overflow (encrypted.rs:176 and 186);
 /// - nesting deep enough to overflow the stack, and `gzip_packed` that
 ///   inflates without bound (see the constants above).
+///
+/// The overflows panic where overflow checks are on (debug and test
+/// builds); in release they wrap and corrupt grammers' clock and salts, so
+/// they are refused in both.
 ///
 /// Only as much of the packet is decrypted as the check reads: for a file
 /// part that is the first few blocks, not the 512 KiB of data (AES-IGE
@@ -910,7 +914,7 @@ fn check_body<S: Source>(
             if src.read_u32(at + 12) == Some(GZIP_PACKED)
                 && let Some((packed, _)) = src.read_tl_bytes(at + 16)
             {
-                // grammers inflates it whole (encrypted.rs:484-487).
+                // grammers inflates it whole (encrypted.rs:484).
                 inflate_bounded(&packed)?;
             }
             Ok(())
