@@ -26,6 +26,11 @@ pub const INVOKE_AFTER_MSGS: u32 = 0x3dc4b4f0;
 /// Decompressed `gzip_packed` payloads larger than this are refused.
 const MAX_INFLATED_LEN: u64 = 16 * 1024 * 1024;
 
+/// How deep `initConnection`'s `params` (a JSONValue) may nest. grammers'
+/// generated deserializer recurses once per level, so a client sending
+/// arrays 100,000 deep would overflow the stack and abort the server.
+const MAX_JSON_DEPTH: usize = 64;
+
 /// The decrypted header of a client packet.
 #[derive(Debug, Clone, Copy)]
 pub struct PacketHeader {
@@ -74,6 +79,9 @@ pub enum ParseError {
     /// A `gzip_packed` object that did not decompress (or exceeded the size cap).
     #[error("bad gzip_packed payload")]
     BadGzip,
+    /// A JSONValue nested deeper than the server reads.
+    #[error("JSON nested too deep")]
+    TooDeep,
 }
 
 fn read_i64(c: &mut Cursor<'_>) -> Result<i64, ParseError> {
@@ -202,7 +210,7 @@ pub fn unwrap_invoke(mut body: Vec<u8>) -> Result<Unwrapped, ParseError> {
             INVOKE_AFTER_MSGS => {
                 Vec::<i64>::deserialize(&mut c).map_err(|_| ParseError::Truncated)?;
             }
-            INIT_CONNECTION => client = Some(read_init_connection(&mut c)?),
+            INIT_CONNECTION => client = Some(read_init_connection(&mut c, &body[4..])?),
             _ => {
                 return Ok(Unwrapped {
                     layer,
@@ -216,7 +224,8 @@ pub fn unwrap_invoke(mut body: Vec<u8>) -> Result<Unwrapped, ParseError> {
     }
 }
 
-fn read_init_connection(c: &mut Cursor<'_>) -> Result<ClientInfo, ParseError> {
+/// `data` is what `c` reads, so the JSON can be checked before it is parsed.
+fn read_init_connection(c: &mut Cursor<'_>, data: &[u8]) -> Result<ClientInfo, ParseError> {
     let string = |c: &mut Cursor<'_>| String::deserialize(c).map_err(|_| ParseError::Truncated);
     let flags = read_i32(c)?;
     let info = ClientInfo {
@@ -232,9 +241,77 @@ fn read_init_connection(c: &mut Cursor<'_>) -> Result<ClientInfo, ParseError> {
         tl::enums::InputClientProxy::deserialize(c).map_err(|_| ParseError::Truncated)?;
     }
     if flags & 2 != 0 {
+        skip_json(data.get(c.pos()..).unwrap_or_default(), 0, 0)?;
         tl::enums::Jsonvalue::deserialize(c).map_err(|_| ParseError::Truncated)?;
     }
     Ok(info)
+}
+
+/// Walks the JSONValue at `at` without building it, refusing nesting deeper
+/// than [`MAX_JSON_DEPTH`] (the recursion here is bounded by it); returns
+/// where the value ends. Malformed data is left for the real parser to refuse.
+fn skip_json(data: &[u8], at: usize, depth: usize) -> Result<usize, ParseError> {
+    const JSON_NULL: u32 = 0x3f6d7b68;
+    const JSON_BOOL: u32 = 0xc7345e6a;
+    const JSON_NUMBER: u32 = 0x2be0dfa4;
+    const JSON_STRING: u32 = 0xb71e767a;
+    const JSON_ARRAY: u32 = 0xf7444763;
+    const JSON_OBJECT: u32 = 0x99c1d49d;
+    const JSON_OBJECT_VALUE: u32 = 0xc0de1bd9;
+    if depth > MAX_JSON_DEPTH {
+        return Err(ParseError::TooDeep);
+    }
+    let word = |at: usize| {
+        data.get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let string_end = |at: usize| -> Option<usize> {
+        let first = *data.get(at)?;
+        let (start, len) = if first == 254 {
+            let b = data.get(at + 1..at + 4)?;
+            (
+                at + 4,
+                usize::from(b[0]) | usize::from(b[1]) << 8 | usize::from(b[2]) << 16,
+            )
+        } else {
+            (at + 1, usize::from(first))
+        };
+        Some((start + len).div_ceil(4) * 4)
+    };
+    let truncated = Err(ParseError::Truncated);
+    let Some(id) = word(at) else { return truncated };
+    let at = at + 4;
+    match id {
+        JSON_NULL => Ok(at),
+        JSON_BOOL => Ok(at + 4),
+        JSON_NUMBER => Ok(at + 8),
+        JSON_STRING => string_end(at).ok_or(ParseError::Truncated),
+        JSON_ARRAY | JSON_OBJECT => {
+            // Vector: its constructor, a count, then the items.
+            let Some(count) = word(at + 4) else {
+                return truncated;
+            };
+            let mut next = at + 8;
+            for _ in 0..count {
+                if next >= data.len() {
+                    return truncated;
+                }
+                if id == JSON_OBJECT {
+                    if word(next) != Some(JSON_OBJECT_VALUE) {
+                        return truncated;
+                    }
+                    let Some(value_at) = string_end(next + 4) else {
+                        return truncated;
+                    };
+                    next = skip_json(data, value_at, depth + 1)?;
+                } else {
+                    next = skip_json(data, next, depth + 1)?;
+                }
+            }
+            Ok(next)
+        }
+        _ => truncated,
+    }
 }
 
 /// Server time as a message id would carry it: seconds in the high half,

@@ -113,8 +113,9 @@ fn clamp_timeout(timeout: Duration, min: Duration) -> Duration {
     timeout.clamp(min, MAX_TIMEOUT)
 }
 
-/// How long a media connection may stay silent with requests outstanding
-/// before it is dropped and its requests retried on a new one.
+/// How long a media connection may go without progress (an answer, or
+/// 64 KiB more of one) with requests outstanding before it is dropped and its
+/// requests retried on a new one.
 pub const DEFAULT_MEDIA_STALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Flood waits up to this long are slept through by default; longer ones
@@ -182,10 +183,12 @@ impl ClientBuilder {
         self
     }
 
-    /// How long a media connection may go without receiving anything while
-    /// requests are outstanding before it counts as dead (a half-open TCP
-    /// connection never reports an error by itself). Its requests are then
-    /// retried on a fresh connection.
+    /// How long a media connection may go without progress while requests
+    /// are outstanding before it counts as dead (a half-open TCP connection
+    /// never reports an error by itself). Progress is an answer to a request,
+    /// or another 64 KiB of a long answer: a server trickling a byte now and
+    /// then is stalled too. Its requests are then retried on a fresh
+    /// connection.
     ///
     /// Clamped to 100 ms..=[`MAX_TIMEOUT`] (so `Duration::MAX` means "a year").
     pub fn media_stall_timeout(mut self, timeout: Duration) -> Self {
