@@ -9,6 +9,7 @@
 //! - `media_pool.rs`: the media connections and the [`crate::transfer::TransferApi`]
 //!   implementation the transfer engine runs on.
 
+mod app_config;
 pub mod auth;
 mod media_pool;
 mod peers;

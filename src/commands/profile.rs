@@ -519,35 +519,15 @@ async fn bio_length_max(client: &Client) -> Result<usize, CommandError> {
     } else {
         ("about_length_limit_default", limits::BIO_MAX_DEFAULT)
     };
-    let config = client
-        .invoke(&tl::functions::help::GetAppConfig { hash: 0 })
-        .await?;
-    let reported = match config {
-        tl::enums::help::AppConfig::Config(config) => app_config_number(&config.config, key),
-        tl::enums::help::AppConfig::NotModified => None,
-    };
+    let reported = client
+        .app_config_number(key)
+        .await?
+        .filter(|n| *n >= 0.0)
+        // Saturating float-to-int conversion: never panics.
+        .map(|n| n as usize);
     // A server's number is bounded by the Premium limit: it only ever
     // shortens what is sent.
     Ok(reported.map_or(fallback, |n| n.min(limits::BIO_MAX_PREMIUM)))
-}
-
-/// A whole, non-negative number under `key` in the app config's JSON.
-fn app_config_number(config: &tl::enums::Jsonvalue, key: &str) -> Option<usize> {
-    let tl::enums::Jsonvalue::JsonObject(object) = config else {
-        return None;
-    };
-    object.value.iter().find_map(|entry| {
-        let tl::enums::JsonobjectValue::JsonObjectValue(entry) = entry;
-        match &entry.value {
-            tl::enums::Jsonvalue::JsonNumber(n)
-                if entry.key == key && n.value.is_finite() && n.value >= 0.0 =>
-            {
-                // Saturating float-to-int conversion: never panics.
-                Some(n.value as usize)
-            }
-            _ => None,
-        }
-    })
 }
 
 impl Command for SetBio {
