@@ -54,7 +54,7 @@ enum Outgoing {
         body: Vec<u8>,
         /// Responses wait out the configured round-trip time.
         not_before: Instant,
-        /// The duplicate-answers fault: the same packet goes out twice.
+        /// The duplicate-answers fault: the same encrypted packet goes out twice.
         twice: bool,
     },
     TransportError(i32),
@@ -146,7 +146,6 @@ where
         key,
         framing: write_framing,
         msg_ids: MsgIdGenerator::default(),
-        last_msg_id: 0,
         content_sent: 0,
         world: &dc.world,
     };
@@ -558,8 +557,10 @@ struct Sealed {
     not_before: Option<Instant>,
     /// A transport error: the connection closes after it.
     closes: bool,
-    /// Written twice (the duplicate-answers fault).
-    twice: bool,
+    /// The same encrypted packet in a second transport frame (the
+    /// duplicate-answers fault): a resent message, not a TCP duplicate,
+    /// which TCP itself would drop.
+    again: Option<Vec<u8>>,
 }
 
 /// Stamps, encrypts and frames outgoing messages, in order.
@@ -567,8 +568,6 @@ struct Sealer<'a> {
     key: AuthKey,
     framing: Framing,
     msg_ids: MsgIdGenerator,
-    /// The last msg_id sent, after the clock offset.
-    last_msg_id: i64,
     content_sent: i32,
     world: &'a World,
 }
@@ -585,7 +584,7 @@ impl Sealer<'_> {
                     frame: self.framing.frame(&code.to_le_bytes()),
                     not_before: None,
                     closes: true,
-                    twice: false,
+                    again: None,
                 },
                 Outgoing::Message {
                     session_id,
@@ -595,11 +594,12 @@ impl Sealer<'_> {
                     twice,
                 } => {
                     let packet = self.seal(session_id, kind, &body);
+                    let frame = self.framing.frame(&packet);
                     Sealed {
-                        frame: self.framing.frame(&packet),
+                        frame,
                         not_before: Some(not_before),
                         closes: false,
-                        twice,
+                        again: twice.then(|| self.framing.frame(&packet)),
                     }
                 }
             };
@@ -611,18 +611,13 @@ impl Sealer<'_> {
         }
     }
 
-    /// The next msg_id on the server's clock (see [`server_now`]): still
-    /// increasing when the offset changes, and of the kind's residue mod 4.
+    /// The next msg_id on the server's clock (see [`server_now`]). When the
+    /// clock offset changes, ids jump with it, backwards too: a server
+    /// clock moved back stands for a client clock moved forward, where the
+    /// client sees the server's ids that much behind its own clock.
     fn next_msg_id(&mut self, kind: MsgKind) -> i64 {
         let offset = self.world.faults().clock_offset().wrapping_shl(32);
-        let id = self.msg_ids.next(kind).wrapping_add(offset);
-        let id = if id <= self.last_msg_id {
-            ((self.last_msg_id + 4) & !3) | (id & 3)
-        } else {
-            id
-        };
-        self.last_msg_id = id;
-        id
+        self.msg_ids.next(kind).wrapping_add(offset)
     }
 
     /// Builds `salt | session_id | msg_id | seq_no | length | body` and encrypts it.
@@ -685,8 +680,8 @@ impl Outbound<'_> {
                 None => {}
             }
             writer.write_all(&frame).await?;
-            if sealed.twice {
-                writer.write_all(&frame).await?;
+            if let Some(again) = sealed.again {
+                writer.write_all(&again).await?;
             }
         }
         Ok(())

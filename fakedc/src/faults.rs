@@ -93,7 +93,7 @@ pub struct FaultCounts {
     /// `bad_server_salt` sent for a salt that was valid before
     /// [`Faults::rotate_salt`].
     pub salt_rotations: u64,
-    /// Answers sent twice, byte for byte, by [`Faults::duplicate_answers`].
+    /// Answers sent twice (same message) by [`Faults::duplicate_answers`].
     pub duplicated_answers: u64,
     /// Earlier answers sent again by [`Faults::replay_old_answers`].
     pub replayed_answers: u64,
@@ -322,9 +322,9 @@ impl Faults {
         bump(&self.fired.salt_rotations);
     }
 
-    /// Sends each of the next `answers` `rpc_result`s twice, the same
-    /// encrypted packet both times (same server msg_id), as a network that
-    /// duplicates packets would.
+    /// Sends each of the next `answers` `rpc_result`s twice: the same
+    /// encrypted packet (same server msg_id) in two transport frames, as a
+    /// server that resends a message does.
     pub fn duplicate_answers(&self, answers: u32) {
         self.state().duplicate_answers += answers;
     }

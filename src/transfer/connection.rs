@@ -12,7 +12,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use grammers_crypto::DequeBuffer;
@@ -53,6 +55,10 @@ pub(crate) struct InitParams {
     pub stall_timeout: Duration,
     /// TCP connect plus `initConnection` must be done within this.
     pub connect_timeout: Duration,
+    /// Seconds the server's clock is ahead of ours (negative: behind), as
+    /// last learned from a `bad_msg_notification` 16/17 on any media
+    /// connection to the account's DCs; new connections start from it.
+    pub time_offset: Arc<AtomicI32>,
 }
 
 type Reply = oneshot::Sender<Result<Vec<u8>>>;
@@ -112,9 +118,14 @@ impl MediaConnection {
         stream.set_nodelay(true)?;
         let mtp = mtp::Encrypted::build()
             .compression_threshold(None)
+            .time_offset(init.time_offset.load(Ordering::Relaxed))
             .finish(auth_key);
         let (jobs, rx) = mpsc::unbounded_channel();
-        let task = tokio::spawn(Driver::new(stream, mtp, init.stall_timeout).run(rx));
+        let clock = Clock {
+            auth_key: grammers_crypto::AuthKey::from_bytes(auth_key),
+            time_offset: Arc::clone(&init.time_offset),
+        };
+        let task = tokio::spawn(Driver::new(stream, mtp, init.stall_timeout, clock).run(rx));
         let connection = Self { jobs, task };
         let init_request = tl::functions::InvokeWithLayer {
             layer: tl::LAYER,
@@ -171,6 +182,55 @@ fn closed_error() -> Error {
     ))
 }
 
+/// Packets up to this size are copied before grammers decrypts them in
+/// place, so the server's msg_id (its clock) can be read from a
+/// `bad_msg_notification` 16/17 afterwards; such packets are small.
+const CLOCK_PACKET_LEN: usize = 4096;
+/// Resend requests (`bad_msg_notification` 16, 17 or 48) in a row, with no
+/// answer in between, after which the server counts as broken: without a
+/// bound, a server that refuses every resend keeps the connection busy
+/// forever, and every refusal resets the stall timer.
+const MAX_RESEND_REQUESTS: u32 = 16;
+
+/// What a connection needs to follow the server's clock.
+///
+/// grammers-mtproto corrects its time offset on a 16/17, but within one
+/// session its msg_ids only grow: when the server's clock is behind ours
+/// (17), every resend carries an id as far in the future as before and is
+/// refused again. So the offset is read from the notification here, shared
+/// with the connections opened later, and on a 17 the connection ends: its
+/// requests are retried on a new session that starts on the server's time.
+struct Clock {
+    auth_key: grammers_crypto::AuthKey,
+    time_offset: Arc<AtomicI32>,
+}
+
+impl Clock {
+    /// Learns the server's clock from `packet` (a copy of the encrypted
+    /// packet that carried a 16/17), if it decrypts.
+    fn learn(&self, mut packet: Vec<u8>) {
+        let Ok(plaintext) = grammers_crypto::decrypt_data_v2(&mut packet, &self.auth_key) else {
+            return;
+        };
+        // salt (8), session_id (8), then the server's msg_id: its unix time
+        // in the upper 32 bits.
+        let Some(msg_id) = plaintext
+            .get(16..24)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(i64::from_le_bytes)
+        else {
+            return;
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let offset = (msg_id >> 32).saturating_sub(now);
+        let offset = i32::try_from(offset).unwrap_or(if offset < 0 { i32::MIN } else { i32::MAX });
+        debug!(offset, "learned the server's clock");
+        self.time_offset.store(offset, Ordering::Relaxed);
+    }
+}
+
 /// The task that owns the socket and the MTProto state.
 struct Driver {
     stream: TcpStream,
@@ -188,10 +248,13 @@ struct Driver {
     stall_timeout: Duration,
     /// Since when we have been waiting for the server without hearing from it.
     quiet_since: Instant,
+    clock: Clock,
+    /// Resend requests since the last answer (see [`MAX_RESEND_REQUESTS`]).
+    resend_requests: u32,
 }
 
 impl Driver {
-    fn new(stream: TcpStream, mtp: mtp::Encrypted, stall_timeout: Duration) -> Self {
+    fn new(stream: TcpStream, mtp: mtp::Encrypted, stall_timeout: Duration, clock: Clock) -> Self {
         Self {
             stream,
             mtp,
@@ -205,6 +268,8 @@ impl Driver {
             next_ping: Instant::now() + PING_INTERVAL,
             stall_timeout,
             quiet_since: Instant::now(),
+            clock,
+            resend_requests: 0,
         }
     }
 
@@ -343,13 +408,37 @@ impl Driver {
                 Err(transport::Error::MissingBytes) => break,
                 Err(e) => return Err(Error::Protocol(e.to_string())),
             };
+            let packet = &mut self.read_buffer[offset..][unpacked.data_range];
+            let copy = (packet.len() <= CLOCK_PACKET_LEN).then(|| packet.to_vec());
             let results = self
                 .mtp
-                .deserialize(&mut self.read_buffer[offset..][unpacked.data_range])
+                .deserialize(packet)
                 .map_err(|e| Error::Protocol(e.to_string()))?;
             offset += unpacked.next_offset;
+            let mut clock_behind = false;
             for result in results {
+                if let Deserialization::BadMessage(bad) = &result
+                    && (bad.code == 16 || bad.code == 17)
+                {
+                    if let Some(copy) = copy.clone() {
+                        self.clock.learn(copy);
+                    }
+                    clock_behind |= bad.code == 17;
+                }
                 self.on_result(result);
+            }
+            if clock_behind {
+                // Requests are queued again; a new session sends them.
+                return Err(Error::Io(io::Error::new(
+                    io::ErrorKind::ConnectionReset,
+                    "the server's clock is behind ours; reconnecting on its time",
+                )));
+            }
+            if self.resend_requests > MAX_RESEND_REQUESTS {
+                return Err(Error::Protocol(format!(
+                    "the server asked for {} resends in a row",
+                    self.resend_requests
+                )));
             }
         }
         self.read_buffer.copy_within(offset..self.read_len, 0);
@@ -369,11 +458,13 @@ impl Driver {
     fn on_result(&mut self, result: Deserialization) {
         match result {
             Deserialization::RpcResult(result) => {
+                self.resend_requests = 0;
                 if let Some(job) = self.take(result.msg_id) {
                     job.answer(Ok(result.body));
                 }
             }
             Deserialization::RpcError(error) => {
+                self.resend_requests = 0;
                 if let Some(job) = self.take(error.msg_id) {
                     job.answer(Err(Error::Rpc(RpcError::from(error.error))));
                 }
@@ -390,6 +481,9 @@ impl Driver {
                     .filter(|(id, (_, container))| **id == bad.msg_id || *container == bad.msg_id)
                     .map(|(id, _)| *id)
                     .collect();
+                if bad.retryable() && !ids.is_empty() {
+                    self.resend_requests += 1;
+                }
                 for id in ids {
                     let Some(job) = self.take(id) else { continue };
                     if bad.retryable() {
