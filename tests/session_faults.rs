@@ -411,6 +411,45 @@ async fn a_salt_rotation_mid_transfer_is_survived() {
     assert!(fake.faults().fired().salt_rotations > before);
 }
 
+/// A server whose salt changes before every packet answers every resend
+/// `bad_server_salt` again. The media connections give up after a bounded
+/// number of packets in a row that answer nothing (each would otherwise
+/// reset the stall timer for ever), so the download ends with a clear
+/// error; once the server behaves, downloads work again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_refuses_every_resend_ends_the_transfer_with_an_error() {
+    let fake = support::fake_dc().await;
+    let client = support::signed_in_client(&fake).await;
+    let data = support::data::pattern(MIB + 5, 13);
+    let document = upload_document(&client, &data).await;
+
+    fake.faults().rotate_salt_before_packets(u32::MAX);
+    let err = no_hang(
+        "download",
+        fetch(
+            &client,
+            &document.location(),
+            0..data.len() as u64,
+            &DownloadOptions::default(),
+        ),
+    )
+    .await
+    .expect_err("no request gets through");
+    assert!(err.is_network(), "{err:?}");
+    assert!(
+        err.to_string().contains("without answering"),
+        "the error says why: {err}"
+    );
+    assert!(fake.faults().fired().salt_rotations > 16);
+
+    fake.faults().clear();
+    no_hang(
+        "download",
+        assert_downloads_as(&client, &document.location(), &data, "after the salt storm"),
+    )
+    .await;
+}
+
 // ---------------------------------------------------------------------------
 // Duplicated and replayed answers
 // ---------------------------------------------------------------------------

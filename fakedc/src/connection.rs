@@ -353,6 +353,7 @@ impl Inbound<'_> {
             self.send(MsgKind::Notification, body, received_at);
         }
 
+        world.faults().before_packet();
         let epoch = world.faults().salt_epoch();
         if !salt_is_valid(world, header.salt, epoch) {
             if epoch > 0 && salt_is_valid(world, header.salt, epoch - 1) {

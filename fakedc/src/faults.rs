@@ -66,6 +66,7 @@ struct FaultState {
     holds: Vec<HoldRule>,
     duplicate_answers: u32,
     replay_answers: u32,
+    rotate_before_packets: u32,
 }
 
 /// How many times each kind of fault has fired since the cluster started.
@@ -311,6 +312,23 @@ impl Faults {
     /// under a busy connection.
     pub fn rotate_salt(&self) {
         self.salt_epoch.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Rotates the salts before each of the next `packets` packets from
+    /// any client: every packet, resends included, meets a salt it could
+    /// not know (a server that never lets a request through).
+    pub fn rotate_salt_before_packets(&self, packets: u32) {
+        self.state().rotate_before_packets = packets;
+    }
+
+    /// Rotates the salts if [`Faults::rotate_salt_before_packets`] says so.
+    pub(crate) fn before_packet(&self) {
+        let mut state = self.state();
+        if state.rotate_before_packets > 0 {
+            state.rotate_before_packets -= 1;
+            drop(state);
+            self.rotate_salt();
+        }
     }
 
     /// How many times the salts were rotated (mixed into every salt).

@@ -186,11 +186,13 @@ fn closed_error() -> Error {
 /// place, so the server's msg_id (its clock) can be read from a
 /// `bad_msg_notification` 16/17 afterwards; such packets are small.
 const CLOCK_PACKET_LEN: usize = 4096;
-/// Resend requests (`bad_msg_notification` 16, 17 or 48) in a row, with no
-/// answer in between, after which the server counts as broken: without a
-/// bound, a server that refuses every resend keeps the connection busy
-/// forever, and every refusal resets the stall timer.
-const MAX_RESEND_REQUESTS: u32 = 16;
+/// Packets in a row that answer none of the requests waiting, after which
+/// the server counts as broken. A server that refuses every resend
+/// (`bad_msg_notification`, or a new `bad_server_salt` for every
+/// `get_future_salts` grammers sends on its own before anything else)
+/// would otherwise keep the connection busy for ever, and every refusal
+/// resets the stall timer.
+const MAX_PACKETS_WITHOUT_ANSWER: u32 = 64;
 
 /// What a connection needs to follow the server's clock.
 ///
@@ -249,8 +251,8 @@ struct Driver {
     /// Since when we have been waiting for the server without hearing from it.
     quiet_since: Instant,
     clock: Clock,
-    /// Resend requests since the last answer (see [`MAX_RESEND_REQUESTS`]).
-    resend_requests: u32,
+    /// Packets since the last answer (see [`MAX_PACKETS_WITHOUT_ANSWER`]).
+    packets_without_answer: u32,
 }
 
 impl Driver {
@@ -269,7 +271,7 @@ impl Driver {
             stall_timeout,
             quiet_since: Instant::now(),
             clock,
-            resend_requests: 0,
+            packets_without_answer: 0,
         }
     }
 
@@ -415,6 +417,19 @@ impl Driver {
                 .deserialize(packet)
                 .map_err(|e| Error::Protocol(e.to_string()))?;
             offset += unpacked.next_offset;
+            let answered = results.iter().any(|r| {
+                matches!(
+                    r,
+                    Deserialization::RpcResult(_)
+                        | Deserialization::RpcError(_)
+                        | Deserialization::Failure(_)
+                )
+            });
+            if answered || (self.queue.is_empty() && self.in_flight.is_empty()) {
+                self.packets_without_answer = 0;
+            } else {
+                self.packets_without_answer += 1;
+            }
             let mut clock_behind = false;
             for result in results {
                 if let Deserialization::BadMessage(bad) = &result
@@ -434,10 +449,10 @@ impl Driver {
                     "the server's clock is behind ours; reconnecting on its time",
                 )));
             }
-            if self.resend_requests > MAX_RESEND_REQUESTS {
+            if self.packets_without_answer > MAX_PACKETS_WITHOUT_ANSWER {
                 return Err(Error::Protocol(format!(
-                    "the server asked for {} resends in a row",
-                    self.resend_requests
+                    "the server sent {} packets in a row without answering a request",
+                    self.packets_without_answer
                 )));
             }
         }
@@ -458,13 +473,11 @@ impl Driver {
     fn on_result(&mut self, result: Deserialization) {
         match result {
             Deserialization::RpcResult(result) => {
-                self.resend_requests = 0;
                 if let Some(job) = self.take(result.msg_id) {
                     job.answer(Ok(result.body));
                 }
             }
             Deserialization::RpcError(error) => {
-                self.resend_requests = 0;
                 if let Some(job) = self.take(error.msg_id) {
                     job.answer(Err(Error::Rpc(RpcError::from(error.error))));
                 }
@@ -481,9 +494,6 @@ impl Driver {
                     .filter(|(id, (_, container))| **id == bad.msg_id || *container == bad.msg_id)
                     .map(|(id, _)| *id)
                     .collect();
-                if bad.retryable() && !ids.is_empty() {
-                    self.resend_requests += 1;
-                }
                 for id in ids {
                     let Some(job) = self.take(id) else { continue };
                     if bad.retryable() {
