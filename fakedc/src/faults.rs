@@ -560,6 +560,18 @@ mod tests {
     }
 
     #[test]
+    fn salts_rotate_before_as_many_packets_as_armed() {
+        let faults = Faults::default();
+        faults.before_packet();
+        assert_eq!(faults.salt_epoch(), 0, "nothing armed");
+        faults.rotate_salt_before_packets(2);
+        faults.before_packet();
+        faults.before_packet();
+        faults.before_packet();
+        assert_eq!(faults.salt_epoch(), 2);
+    }
+
+    #[test]
     fn clock_offset_and_salt_rotation_are_plain_settings() {
         let faults = Faults::default();
         faults.set_clock_offset(-600);
