@@ -411,7 +411,7 @@ impl Driver {
                 Err(e) => return Err(Error::Protocol(e.to_string())),
             };
             let packet = &mut self.read_buffer[offset..][unpacked.data_range];
-            let copy = (packet.len() <= CLOCK_PACKET_LEN).then(|| packet.to_vec());
+            let mut copy = (packet.len() <= CLOCK_PACKET_LEN).then(|| packet.to_vec());
             let results = self
                 .mtp
                 .deserialize(packet)
@@ -435,7 +435,7 @@ impl Driver {
                 if let Deserialization::BadMessage(bad) = &result
                     && (bad.code == 16 || bad.code == 17)
                 {
-                    if let Some(copy) = copy.clone() {
+                    if let Some(copy) = copy.take() {
                         self.clock.learn(copy);
                     }
                     clock_behind |= bad.code == 17;
@@ -443,7 +443,9 @@ impl Driver {
                 self.on_result(result);
             }
             if clock_behind {
-                // Requests are queued again; a new session sends them.
+                // The refused requests fail with this error and the
+                // transfer engine retries them on a new connection, which
+                // starts on the server's time.
                 return Err(Error::Io(io::Error::new(
                     io::ErrorKind::ConnectionReset,
                     "the server's clock is behind ours; reconnecting on its time",
