@@ -294,6 +294,44 @@ async fn auth_key_unregistered_mid_upload_is_a_clear_error() {
     assert_eq!(resumed.size, data.len() as u64);
 }
 
+/// The same in the middle of a download: it ends with the error, promptly,
+/// and the next download works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_key_unregistered_mid_download_is_a_clear_error() {
+    let fake = support::fake_dc().await;
+    let client = support::signed_in_client(&fake).await;
+    let data = support::data::pattern(4 * MIB + 21, 14);
+    let document = upload_document(&client, &data).await;
+    let world = Arc::clone(fake.world());
+    let options = DownloadOptions {
+        window_bytes: MIB,
+        progress: Some(once_after(MIB as u64, move || {
+            world
+                .faults()
+                .rpc_error(Some(GET_FILE), Some(1), 401, "AUTH_KEY_UNREGISTERED", 1)
+        })),
+        ..DownloadOptions::default()
+    };
+    let err = no_hang(
+        "download",
+        fetch(
+            &client,
+            &document.location(),
+            0..data.len() as u64,
+            &options,
+        ),
+    )
+    .await
+    .expect_err("the key is not registered");
+    assert!(err.is_rpc("AUTH_KEY_UNREGISTERED"), "{err:?}");
+    assert_eq!(fake.faults().fired().rpc_errors, 1, "the fault fired");
+    no_hang(
+        "download",
+        assert_downloads_as(&client, &document.location(), &data, "after the error"),
+    )
+    .await;
+}
+
 /// 500 and −503 on a command are Telegram's answer, given as is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_500_and_503_on_a_command_are_clear_errors() {
