@@ -191,8 +191,10 @@ const CLOCK_PACKET_LEN: usize = 4096;
 /// (`bad_msg_notification`, or a new `bad_server_salt` for every
 /// `get_future_salts` grammers sends on its own before anything else)
 /// would otherwise keep the connection busy for ever, and every refusal
-/// resets the stall timer.
-const MAX_PACKETS_WITHOUT_ANSWER: u32 = 64;
+/// resets the stall timer. Generous, because a healthy server may ack each
+/// of our packets (acks answer nothing) before a slow answer, and a window
+/// of small parts spans many packets.
+const MAX_PACKETS_WITHOUT_ANSWER: u32 = 512;
 
 /// What a connection needs to follow the server's clock.
 ///
