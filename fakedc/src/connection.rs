@@ -54,8 +54,37 @@ enum Outgoing {
         body: Vec<u8>,
         /// Responses wait out the configured round-trip time.
         not_before: Instant,
+        /// The duplicate-answers fault: the same encrypted packet goes out twice.
+        twice: bool,
     },
     TransportError(i32),
+}
+
+/// The server's own clock: the real one moved by the clock-offset fault.
+fn server_now(world: &World) -> i32 {
+    let now = i64::from(unix_now()) + world.faults().clock_offset();
+    i32::try_from(now).unwrap_or(if now < 0 { 0 } else { i32::MAX })
+}
+
+/// The salt of a 30-minute window of the server's clock, changed by every
+/// salt rotation (none: the world's salt).
+fn salt_for_window(world: &World, window: i64, epoch: u64) -> i64 {
+    let mix = epoch.wrapping_mul(0x9e37_79b9_7f4a_7c15) as i64;
+    world.salt_for_window(window) ^ mix
+}
+
+/// The salt clients should use now.
+fn current_salt(world: &World) -> i64 {
+    let window = World::salt_window(server_now(world));
+    salt_for_window(world, window, world.faults().salt_epoch())
+}
+
+/// Whether `salt` may be used now: the current or the previous window's
+/// salt of the current rotation.
+fn salt_is_valid(world: &World, salt: i64, epoch: u64) -> bool {
+    let window = World::salt_window(server_now(world));
+    salt == salt_for_window(world, window, epoch)
+        || salt == salt_for_window(world, window - 1, epoch)
 }
 
 /// Serves one accepted connection until it closes.
@@ -109,6 +138,7 @@ where
         layer: 0,
         disconnect_at: None,
         link: Link::default(),
+        last_answer: None,
     };
     // Set by a stall fault: both directions go quiet from then on.
     let stalled = AtomicBool::new(false);
@@ -230,6 +260,8 @@ struct Inbound<'a> {
     layer: i32,
     disconnect_at: Option<Instant>,
     link: Link,
+    /// The last `rpc_result` sent, kept while the replay fault is armed.
+    last_answer: Option<Vec<u8>>,
 }
 
 /// A packet that must end the connection with -404.
@@ -237,14 +269,56 @@ struct FatalPacket;
 
 impl Inbound<'_> {
     fn send(&self, kind: MsgKind, body: Vec<u8>, not_before: Instant) {
+        self.push(kind, body, not_before, false);
+    }
+
+    fn push(&self, kind: MsgKind, body: Vec<u8>, not_before: Instant, twice: bool) {
         if let Some(session_id) = self.session_id {
             let _ = self.tx.send(Outgoing::Message {
                 session_id,
                 kind,
                 body,
                 not_before,
+                twice,
             });
         }
+    }
+
+    /// Sends the answer to a call of `method`, through the answer faults:
+    /// an old answer replayed first, the answer held back, or sent twice.
+    fn answer_call(&mut self, method: Option<u32>, reply: Vec<u8>, not_before: Instant) {
+        let faults = self.dc.world.faults();
+        if self.last_answer.is_some()
+            && faults.take_replay()
+            && let Some(old) = self.last_answer.clone()
+        {
+            debug!(dc = self.dc.dc_id, "fault: replaying an old answer");
+            self.send(MsgKind::Response, old, not_before);
+        }
+        // Copying every answer costs; only a connection that may replay keeps one.
+        self.last_answer = faults.replay_armed().then(|| reply.clone());
+        let dc_id = self.dc.dc_id;
+        if let Some(mut release) = method.and_then(|m| faults.take_hold(m, dc_id)) {
+            let Some(session_id) = self.session_id else {
+                return;
+            };
+            debug!(dc = dc_id, "fault: holding an answer");
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                // Released, or the fake DC is gone: either way it may go now.
+                let _ = release.changed().await;
+                let _ = tx.send(Outgoing::Message {
+                    session_id,
+                    kind: MsgKind::Response,
+                    body: reply,
+                    not_before: Instant::now(),
+                    twice: false,
+                });
+            });
+            return;
+        }
+        let twice = faults.take_duplicate();
+        self.push(MsgKind::Response, reply, not_before, twice);
     }
 
     fn handle_packet(&mut self, packet: &mut [u8]) -> Result<(), FatalPacket> {
@@ -273,24 +347,37 @@ impl Inbound<'_> {
             let body = tl::enums::NewSession::Created(tl::types::NewSessionCreated {
                 first_msg_id: first.msg_id,
                 unique_id: crate::random::i64(),
-                server_salt: world.current_salt(),
+                server_salt: current_salt(world),
             })
             .to_bytes();
             self.send(MsgKind::Notification, body, received_at);
         }
 
-        if !world.salt_is_valid(header.salt) {
+        world.faults().before_packet();
+        let epoch = world.faults().salt_epoch();
+        if !salt_is_valid(world, header.salt, epoch) {
+            if epoch > 0 && salt_is_valid(world, header.salt, epoch - 1) {
+                // A salt that was good until the last rotation.
+                world.faults().record_salt_rotation();
+            }
             let body = tl::enums::BadMsgNotification::BadServerSalt(tl::types::BadServerSalt {
                 bad_msg_id: outer_msg_id,
                 bad_msg_seqno: first.seq_no,
                 error_code: BAD_SERVER_SALT,
-                new_server_salt: world.current_salt(),
+                new_server_salt: current_salt(world),
             })
             .to_bytes();
             self.send(MsgKind::Response, body, received_at);
             return Ok(());
         }
-        if let Some(code) = proto::check_client_msg_id(outer_msg_id) {
+        // A server clock `offset` seconds ahead sees the client's ids that
+        // much in the past: shifting the id back checks it against that clock.
+        let offset = world.faults().clock_offset();
+        let as_server_sees_it = outer_msg_id.wrapping_sub(offset.wrapping_shl(32));
+        if let Some(code) = proto::check_client_msg_id(as_server_sees_it) {
+            if offset != 0 && (code == 16 || code == 17) {
+                world.faults().record_clock_rejection();
+            }
             let body = tl::enums::BadMsgNotification::Notification(tl::types::BadMsgNotification {
                 bad_msg_id: outer_msg_id,
                 bad_msg_seqno: first.seq_no,
@@ -359,12 +446,15 @@ impl Inbound<'_> {
                 &tl::enums::RpcDropAnswer::RpcAnswerUnknown.to_bytes(),
             )),
             _ => {
-                let result = self.call(body);
+                let mut method = None;
+                let result = self.call(body, &mut method);
                 let bytes = match &result {
                     Ok(bytes) => bytes,
                     Err(error) => &error.to_tl_bytes(),
                 };
-                Some(rpc_result(message.msg_id, bytes))
+                let reply = rpc_result(message.msg_id, bytes);
+                self.answer_call(method, reply, not_before);
+                None
             }
         };
         if let Some(reply) = reply {
@@ -375,15 +465,16 @@ impl Inbound<'_> {
     /// `future_salts` goes out bare, not inside `rpc_result`.
     fn future_salts(&self, req_msg_id: i64, count: i32) -> Vec<u8> {
         let world = &self.dc.world;
-        let now = unix_now();
+        let now = server_now(world);
         let window = World::salt_window(now);
+        let epoch = world.faults().salt_epoch();
         let salts: Vec<_> = (0..i64::from(count))
             .map(|i| {
                 let w = window + i;
                 tl::types::FutureSalt {
                     valid_since: (w * 1800) as i32,
                     valid_until: ((w + 1) * 1800) as i32,
-                    salt: world.salt_for_window(w),
+                    salt: salt_for_window(world, w, epoch),
                 }
             })
             .collect();
@@ -395,7 +486,8 @@ impl Inbound<'_> {
         .to_bytes()
     }
 
-    fn call(&mut self, body: Vec<u8>) -> Result<Vec<u8>, RpcError> {
+    /// Runs a call; `method` learns the called method once it is known.
+    fn call(&mut self, body: Vec<u8>, method: &mut Option<u32>) -> Result<Vec<u8>, RpcError> {
         let unwrapped =
             proto::unwrap_invoke(body).map_err(|_| RpcError::bad_request("INPUT_FETCH_ERROR"))?;
         if let Some(layer) = unwrapped.layer {
@@ -419,9 +511,17 @@ impl Inbound<'_> {
             }
             record.user_id
         };
-        let method = proto::constructor_of(&query);
+        *method = proto::constructor_of(&query);
+        let method = *method;
         if let Some(id) = method {
             world.record_call(id);
+            if let Some((code, message)) = world.faults().take_rpc_error(id, self.dc.dc_id) {
+                info!(
+                    dc = self.dc.dc_id,
+                    code, message, "fault: answering an rpc error"
+                );
+                return Err(RpcError::new(code, message));
+            }
         }
         let ctx = CallContext {
             dc_id: self.dc.dc_id,
@@ -458,6 +558,10 @@ struct Sealed {
     not_before: Option<Instant>,
     /// A transport error: the connection closes after it.
     closes: bool,
+    /// The same encrypted packet in a second transport frame (the
+    /// duplicate-answers fault): a resent message, not a TCP duplicate,
+    /// which TCP itself would drop.
+    again: Option<Vec<u8>>,
 }
 
 /// Stamps, encrypts and frames outgoing messages, in order.
@@ -481,18 +585,22 @@ impl Sealer<'_> {
                     frame: self.framing.frame(&code.to_le_bytes()),
                     not_before: None,
                     closes: true,
+                    again: None,
                 },
                 Outgoing::Message {
                     session_id,
                     kind,
                     body,
                     not_before,
+                    twice,
                 } => {
                     let packet = self.seal(session_id, kind, &body);
+                    let frame = self.framing.frame(&packet);
                     Sealed {
-                        frame: self.framing.frame(&packet),
+                        frame,
                         not_before: Some(not_before),
                         closes: false,
+                        again: twice.then(|| self.framing.frame(&packet)),
                     }
                 }
             };
@@ -504,6 +612,15 @@ impl Sealer<'_> {
         }
     }
 
+    /// The next msg_id on the server's clock (see [`server_now`]). When the
+    /// clock offset changes, ids jump with it, backwards too: a server
+    /// clock moved back stands for a client clock moved forward, where the
+    /// client sees the server's ids that much behind its own clock.
+    fn next_msg_id(&mut self, kind: MsgKind) -> i64 {
+        let offset = self.world.faults().clock_offset().wrapping_shl(32);
+        self.msg_ids.next(kind).wrapping_add(offset)
+    }
+
     /// Builds `salt | session_id | msg_id | seq_no | length | body` and encrypts it.
     fn seal(&mut self, session_id: i64, kind: MsgKind, body: &[u8]) -> Vec<u8> {
         // Every message this server sends is content-related (odd seq_no).
@@ -511,9 +628,9 @@ impl Sealer<'_> {
         self.content_sent += 1;
         let mut buffer = Vec::with_capacity(ENVELOPE_HEADER_LEN + 32 + body.len() + 32);
         buffer.resize(ENVELOPE_HEADER_LEN, 0);
-        buffer.extend_from_slice(&self.world.current_salt().to_le_bytes());
+        buffer.extend_from_slice(&current_salt(self.world).to_le_bytes());
         buffer.extend_from_slice(&session_id.to_le_bytes());
-        buffer.extend_from_slice(&self.msg_ids.next(kind).to_le_bytes());
+        buffer.extend_from_slice(&self.next_msg_id(kind).to_le_bytes());
         buffer.extend_from_slice(&seq_no.to_le_bytes());
         buffer.extend_from_slice(&(body.len() as i32).to_le_bytes());
         buffer.extend_from_slice(body);
@@ -564,6 +681,9 @@ impl Outbound<'_> {
                 None => {}
             }
             writer.write_all(&frame).await?;
+            if let Some(again) = sealed.again {
+                writer.write_all(&again).await?;
+            }
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicI32;
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant};
 
@@ -23,18 +24,32 @@ const REAUTHORIZE_AFTER: Duration = Duration::from_secs(5);
 
 type Slot = Arc<Mutex<Option<Arc<MediaConnection>>>>;
 
+/// When the account's authorization was last copied to one DC. Each DC has
+/// its own lock, held across the export and import, so requests failing
+/// on one DC at the same time copy it once, while a slow DC holds up only
+/// its own transfers. A failed copy records nothing and is tried again.
+type Authorized = Arc<Mutex<Option<Instant>>>;
+
 /// Media connections by (DC, lane).
 #[derive(Default)]
 pub(crate) struct MediaPool {
     slots: StdMutex<HashMap<(i32, usize), Slot>>,
-    authorized: Mutex<HashMap<i32, Instant>>,
+    authorized: StdMutex<HashMap<i32, Authorized>>,
     max_parts: OnceCell<u32>,
+    /// The server's clock as the media connections last learned it (see
+    /// [`InitParams::time_offset`]).
+    time_offset: Arc<AtomicI32>,
 }
 
 impl MediaPool {
     fn slot(&self, dc_id: i32, lane: usize) -> Slot {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         Arc::clone(slots.entry((dc_id, lane)).or_default())
+    }
+
+    fn authorized(&self, dc_id: i32) -> Authorized {
+        let mut authorized = self.authorized.lock().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(authorized.entry(dc_id).or_default())
     }
 }
 
@@ -82,6 +97,7 @@ impl Client {
             app_version: self.inner.app_version.clone(),
             stall_timeout: self.inner.media_stall_timeout,
             connect_timeout: self.inner.connect_timeout,
+            time_offset: Arc::clone(&self.inner.media.time_offset),
         };
         debug!(dc_id, lane, "opening media connection");
         let connection = Arc::new(MediaConnection::connect(endpoint.0, endpoint.1, &init).await?);
@@ -100,11 +116,9 @@ impl Client {
                 },
             )));
         }
-        let mut authorized = self.inner.media.authorized.lock().await;
-        if authorized
-            .get(&dc_id)
-            .is_some_and(|at| at.elapsed() < REAUTHORIZE_AFTER)
-        {
+        let authorized = self.inner.media.authorized(dc_id);
+        let mut last_copied = authorized.lock().await;
+        if last_copied.is_some_and(|at| at.elapsed() < REAUTHORIZE_AFTER) {
             return Ok(());
         }
         let tl::enums::auth::ExportedAuthorization::Authorization(exported) = self
@@ -119,7 +133,7 @@ impl Client {
         )
         .await?;
         debug!(dc_id, "authorization copied");
-        authorized.insert(dc_id, Instant::now());
+        *last_copied = Some(Instant::now());
         Ok(())
     }
 
@@ -142,22 +156,31 @@ impl Client {
         let tl::enums::help::AppConfig::Config(config) = config else {
             return Ok(fallback);
         };
-        let tl::enums::Jsonvalue::JsonObject(object) = config.config else {
-            return Ok(fallback);
-        };
-        Ok(object
-            .value
-            .iter()
-            .find_map(|tl::enums::JsonobjectValue::JsonObjectValue(entry)| {
-                match (&entry.value, entry.key == key) {
-                    (tl::enums::Jsonvalue::JsonNumber(n), true) if n.value >= 1.0 => {
-                        Some(n.value as u32)
-                    }
-                    _ => None,
-                }
-            })
-            .unwrap_or(fallback))
+        Ok(part_limit(&config.config, key).unwrap_or(fallback))
     }
+}
+
+/// The part-count limit `key` of an appConfig object, if it holds a usable
+/// one. The number comes from the server: below 1 (or not a number) it is
+/// ignored; above what the wire format can count it is clamped to
+/// [`limits::MAX_PART_COUNT`], so a huge value means "no limit" instead of
+/// failing every upload's plan.
+fn part_limit(config: &tl::enums::Jsonvalue, key: &str) -> Option<u32> {
+    let tl::enums::Jsonvalue::JsonObject(object) = config else {
+        return None;
+    };
+    object
+        .value
+        .iter()
+        .find_map(|tl::enums::JsonobjectValue::JsonObjectValue(entry)| {
+            match (&entry.value, entry.key == key) {
+                // `>=` is false for NaN; the float-to-int cast saturates.
+                (tl::enums::Jsonvalue::JsonNumber(n), true) if n.value >= 1.0 => {
+                    Some((n.value.floor() as u32).min(limits::MAX_PART_COUNT))
+                }
+                _ => None,
+            }
+        })
 }
 
 impl TransferApi for Client {
@@ -189,5 +212,56 @@ impl TransferApi for Client {
                 .await
                 .copied()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(key: &str, value: f64) -> tl::enums::Jsonvalue {
+        tl::types::JsonObject {
+            value: vec![
+                tl::types::JsonObjectValue {
+                    key: "other".into(),
+                    value: tl::types::JsonNumber { value: 7.0 }.into(),
+                }
+                .into(),
+                tl::types::JsonObjectValue {
+                    key: key.into(),
+                    value: tl::types::JsonNumber { value }.into(),
+                }
+                .into(),
+            ],
+        }
+        .into()
+    }
+
+    #[test]
+    fn part_limits_from_the_server_are_clamped_or_ignored() {
+        let key = "upload_max_fileparts_default";
+        assert_eq!(part_limit(&config(key, 4000.0), key), Some(4000));
+        assert_eq!(part_limit(&config(key, 4000.9), key), Some(4000));
+        for huge in [1e10, 1e300, f64::MAX, f64::INFINITY] {
+            assert_eq!(
+                part_limit(&config(key, huge), key),
+                Some(limits::MAX_PART_COUNT),
+                "{huge}"
+            );
+        }
+        for unusable in [0.0, 0.5, -1.0, -1e300, f64::NEG_INFINITY, f64::NAN] {
+            assert_eq!(part_limit(&config(key, unusable), key), None, "{unusable}");
+        }
+        assert_eq!(part_limit(&config("another", 10.0), key), None);
+        let not_an_object = tl::enums::Jsonvalue::JsonNull;
+        assert_eq!(part_limit(&not_an_object, key), None);
+    }
+
+    #[test]
+    fn a_clamped_limit_still_plans_an_upload() {
+        let max = part_limit(&config("k", 1e300), "k").expect("clamped");
+        let plan =
+            crate::transfer::plan::UploadPlan::new(Some(1024), limits::DEFAULT_PART_SIZE, max);
+        assert!(plan.is_ok(), "{plan:?}");
     }
 }

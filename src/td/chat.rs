@@ -162,8 +162,9 @@ impl Chat {
         }
     }
 
-    /// The chat of a group or channel; `None` for `chatEmpty` and kinds TDLib
-    /// does not show.
+    /// The chat of a group or channel; `None` for `chatEmpty`, kinds TDLib
+    /// does not show, and ids that have no TDLib chat id
+    /// ([`ids::ChatRef::checked_chat_id`]).
     pub fn from_tl(chat: &tl::enums::Chat) -> Option<Self> {
         let make = |chat_type, id, title: &str, photo, permissions, protected| Self {
             id,
@@ -179,7 +180,7 @@ impl Chat {
                 ChatType::BasicGroup {
                     basic_group_id: c.id,
                 },
-                ids::ChatRef::BasicGroup(c.id).chat_id(),
+                ids::ChatRef::BasicGroup(c.id).checked_chat_id()?,
                 &c.title,
                 ChatPhotoInfo::from_chat(&c.photo),
                 ChatPermissions::from_banned(c.default_banned_rights.as_ref()),
@@ -189,7 +190,7 @@ impl Chat {
                 ChatType::BasicGroup {
                     basic_group_id: c.id,
                 },
-                ids::ChatRef::BasicGroup(c.id).chat_id(),
+                ids::ChatRef::BasicGroup(c.id).checked_chat_id()?,
                 &c.title,
                 None,
                 ChatPermissions::from_banned(None),
@@ -200,7 +201,7 @@ impl Chat {
                     supergroup_id: c.id,
                     is_channel: c.broadcast,
                 },
-                ids::ChatRef::Channel(c.id).chat_id(),
+                ids::ChatRef::Channel(c.id).checked_chat_id()?,
                 &c.title,
                 ChatPhotoInfo::from_chat(&c.photo),
                 ChatPermissions::from_banned(c.default_banned_rights.as_ref()),
@@ -211,7 +212,7 @@ impl Chat {
                     supergroup_id: c.id,
                     is_channel: c.broadcast,
                 },
-                ids::ChatRef::Channel(c.id).chat_id(),
+                ids::ChatRef::Channel(c.id).checked_chat_id()?,
                 &c.title,
                 None,
                 ChatPermissions::from_banned(None),
@@ -333,7 +334,7 @@ impl Supergroup {
             usernames,
             date: c.date,
             status: ChatMemberStatus::of(c.creator, c.admin_rights.is_some(), c.left),
-            member_count: c.participants_count.unwrap_or(0),
+            member_count: super::count(c.participants_count.unwrap_or(0)),
             has_linked_chat: c.has_link,
             has_location: c.has_geo,
             sign_messages: c.signatures,
@@ -375,7 +376,7 @@ impl BasicGroup {
         };
         Self {
             id: c.id,
-            member_count: c.participants_count,
+            member_count: super::count(c.participants_count),
             status: ChatMemberStatus::of(c.creator, c.admin_rights.is_some(), c.left),
             is_active: !c.deactivated && upgraded == 0,
             upgraded_to_supergroup_id: upgraded,
@@ -432,14 +433,14 @@ impl SupergroupFullInfo {
         Self {
             photo: ChatPhoto::from_tl(&f.chat_photo),
             description: f.about.clone(),
-            member_count: f.participants_count.unwrap_or(0),
-            administrator_count: f.admins_count.unwrap_or(0),
-            restricted_count: f.banned_count.unwrap_or(0),
-            banned_count: f.kicked_count.unwrap_or(0),
+            member_count: super::count(f.participants_count.unwrap_or(0)),
+            administrator_count: super::count(f.admins_count.unwrap_or(0)),
+            restricted_count: super::count(f.banned_count.unwrap_or(0)),
+            banned_count: super::count(f.kicked_count.unwrap_or(0)),
             linked_chat_id: f
                 .linked_chat_id
                 .map_or(0, |id| ids::ChatRef::Channel(id).chat_id()),
-            slow_mode_delay: f.slowmode_seconds.unwrap_or(0),
+            slow_mode_delay: super::count(f.slowmode_seconds.unwrap_or(0)),
             can_get_members: f.can_view_participants,
             has_hidden_members: f.participants_hidden,
             can_set_sticker_set: f.can_set_stickers,
@@ -530,6 +531,96 @@ impl BasicGroupFullInfo {
             members,
             can_hide_members: false,
             can_toggle_aggressive_anti_spam: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `channel` as the fake DC builds it, with the fields under test set.
+    fn channel(id: i64, participants: Option<i32>) -> tl::enums::Chat {
+        let world = fakedc::World::new(fakedc::Limits::default(), fakedc::Shaping::default());
+        let seed = fakedc::Channel {
+            id,
+            title: "c".into(),
+            ..fakedc::Channel::default()
+        };
+        match seed.to_tl(&world, 1) {
+            tl::enums::Chat::Channel(mut c) => {
+                c.participants_count = participants;
+                c.into()
+            }
+            other => panic!("not a channel: {other:?}"),
+        }
+    }
+
+    fn basic_group(id: i64, participants: i32) -> tl::enums::Chat {
+        let seed = fakedc::BasicGroup {
+            id,
+            title: "g".into(),
+            ..fakedc::BasicGroup::default()
+        };
+        match seed.to_tl(1) {
+            tl::enums::Chat::Chat(mut c) => {
+                c.participants_count = participants;
+                c.into()
+            }
+            other => panic!("not a basic group: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn chats_with_ids_that_cannot_be_marked_are_not_shown() {
+        for id in [
+            i64::MAX,
+            i64::MAX - ids::CHANNEL_CHAT_ID_OFFSET + 2,
+            0,
+            -1,
+            i64::MIN,
+        ] {
+            assert_eq!(Chat::from_tl(&channel(id, Some(3))), None, "channel {id}");
+        }
+        for id in [i64::MAX, ids::CHANNEL_CHAT_ID_OFFSET, 0, -1, i64::MIN] {
+            assert_eq!(Chat::from_tl(&basic_group(id, 3)), None, "basic group {id}");
+        }
+        let largest = i64::MAX - ids::CHANNEL_CHAT_ID_OFFSET + 1;
+        let chat = Chat::from_tl(&channel(largest, Some(3))).expect("the largest channel id");
+        assert_eq!(chat.id, i64::MIN);
+        let chat = Chat::from_tl(&basic_group(7, 3)).expect("a basic group");
+        assert_eq!(chat.id, -7);
+    }
+
+    #[test]
+    fn negative_counts_from_the_server_are_shown_as_zero() {
+        let tl::enums::Chat::Channel(c) = channel(1_800_000_000, Some(i32::MIN)) else {
+            unreachable!()
+        };
+        assert_eq!(Supergroup::from_tl(&c).member_count, 0);
+        let tl::enums::Chat::Channel(c) = channel(1_800_000_000, Some(i32::MAX)) else {
+            unreachable!()
+        };
+        assert_eq!(Supergroup::from_tl(&c).member_count, i32::MAX);
+        let tl::enums::Chat::Chat(g) = basic_group(5, -1) else {
+            unreachable!()
+        };
+        assert_eq!(BasicGroup::from_tl(&g).member_count, 0);
+    }
+
+    #[test]
+    fn a_private_chat_with_an_invalid_user_id_has_no_chat_id() {
+        let world = fakedc::World::new(fakedc::Limits::default(), fakedc::Shaping::default());
+        for (id, chat_id) in [(i64::MAX, i64::MAX), (0, 0), (-1, 0), (i64::MIN, 0)] {
+            let seed = fakedc::User {
+                id,
+                first_name: "u".into(),
+                ..fakedc::User::default()
+            };
+            let tl::enums::User::User(user) = seed.to_tl(&world, 1) else {
+                panic!("not a user")
+            };
+            assert_eq!(Chat::private(&user).id, chat_id, "user {id}");
         }
     }
 }

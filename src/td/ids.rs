@@ -69,34 +69,36 @@ pub enum ChatRef {
 }
 
 impl ChatRef {
-    /// Decodes TDLib's marking; `None` for 0 or ids outside every range.
+    /// Decodes TDLib's marking; `None` for 0, -10¹², or ids outside every range.
     pub fn from_chat_id(chat_id: i64) -> Option<Self> {
         match chat_id {
             id if id > 0 => Some(ChatRef::User(id)),
             id if id < -CHANNEL_CHAT_ID_OFFSET => {
                 Some(ChatRef::Channel(-CHANNEL_CHAT_ID_OFFSET - id))
             }
-            id if id < 0 => Some(ChatRef::BasicGroup(-id)),
+            // -10¹² itself is neither: TDLib's basic group ids stop below 10¹².
+            id if id < 0 && id > -CHANNEL_CHAT_ID_OFFSET => Some(ChatRef::BasicGroup(-id)),
             _ => None,
         }
     }
 
-    /// The TDLib chat id, `None` for an id no marking can express: not
-    /// positive, a basic group id that would reach the channel range, or a
-    /// channel id so large that `-1000000000000 - id` overflows. Ids come
-    /// from the server, so this is checked, never wrapped.
+    /// The TDLib chat id, or `None` when the id cannot be marked without
+    /// being taken for another kind or overflowing: ids come from the
+    /// server, and a user id ≤ 0, a basic group id ≤ 0 or ≥ 10¹² (which
+    /// would read as a channel) or a channel id ≤ 0 or above
+    /// `i64::MAX - 10¹² + 1` has no chat id.
     pub fn checked_chat_id(self) -> Option<i64> {
         match self {
-            ChatRef::User(id) if id > 0 => Some(id),
-            ChatRef::BasicGroup(id) if id > 0 && id < CHANNEL_CHAT_ID_OFFSET => Some(-id),
+            ChatRef::User(id) => (id > 0).then_some(id),
+            ChatRef::BasicGroup(id) => (id > 0 && id < CHANNEL_CHAT_ID_OFFSET).then(|| -id),
             ChatRef::Channel(id) if id > 0 => (-CHANNEL_CHAT_ID_OFFSET).checked_sub(id),
-            _ => None,
+            ChatRef::Channel(_) => None,
         }
     }
 
-    /// The TDLib chat id; 0 (TDLib's "no chat") for an id that
-    /// [`ChatRef::checked_chat_id`] refuses, which a real server never
-    /// sends.
+    /// The TDLib chat id; 0 ("no chat", what TDLib writes for an invalid
+    /// one) when [`ChatRef::checked_chat_id`] has none, so an id from the
+    /// server can neither overflow nor pass for another chat.
     pub fn chat_id(self) -> i64 {
         self.checked_chat_id().unwrap_or(0)
     }
@@ -123,27 +125,51 @@ mod tests {
     }
 
     #[test]
-    fn extreme_ids_from_the_server_do_not_overflow() {
-        assert_eq!(ChatRef::Channel(i64::MAX).checked_chat_id(), None);
-        assert_eq!(ChatRef::Channel(i64::MAX).chat_id(), 0);
-        let largest = i64::MAX - CHANNEL_CHAT_ID_OFFSET;
-        let marked = ChatRef::Channel(largest).checked_chat_id().expect("fits");
-        assert_eq!(
-            ChatRef::from_chat_id(marked),
-            Some(ChatRef::Channel(largest))
-        );
-        assert_eq!(ChatRef::BasicGroup(i64::MIN).checked_chat_id(), None);
-        assert_eq!(
-            ChatRef::BasicGroup(CHANNEL_CHAT_ID_OFFSET).checked_chat_id(),
-            None
-        );
-        assert_eq!(ChatRef::User(-5).checked_chat_id(), None);
-        assert_eq!(ChatRef::Channel(0).chat_id(), 0);
-        // Decoding never overflows either.
+    fn extreme_ids_from_the_server_neither_overflow_nor_pass_for_another_kind() {
+        // The largest channel id whose marked id fits, and its neighbour.
+        let largest = i64::MAX - CHANNEL_CHAT_ID_OFFSET + 1;
+        assert_eq!(ChatRef::Channel(largest).checked_chat_id(), Some(i64::MIN));
         assert_eq!(
             ChatRef::from_chat_id(i64::MIN),
-            Some(ChatRef::Channel(i64::MAX - CHANNEL_CHAT_ID_OFFSET + 1))
+            Some(ChatRef::Channel(largest))
         );
+        for bad in [
+            ChatRef::Channel(largest + 1),
+            ChatRef::Channel(i64::MAX),
+            ChatRef::Channel(0),
+            ChatRef::Channel(-5),
+            ChatRef::Channel(i64::MIN),
+            ChatRef::BasicGroup(i64::MIN),
+            ChatRef::BasicGroup(i64::MAX),
+            ChatRef::BasicGroup(CHANNEL_CHAT_ID_OFFSET),
+            ChatRef::BasicGroup(0),
+            ChatRef::BasicGroup(-1),
+            ChatRef::User(0),
+            ChatRef::User(-1),
+            ChatRef::User(i64::MIN),
+        ] {
+            assert_eq!(bad.checked_chat_id(), None, "{bad:?}");
+            assert_eq!(bad.chat_id(), 0, "{bad:?}");
+        }
+        assert_eq!(ChatRef::User(i64::MAX).chat_id(), i64::MAX);
+        assert_eq!(
+            ChatRef::BasicGroup(CHANNEL_CHAT_ID_OFFSET - 1).chat_id(),
+            1 - CHANNEL_CHAT_ID_OFFSET
+        );
+        // Every chat id decodes to a ref that marks back to it.
+        for chat_id in [
+            i64::MIN,
+            i64::MIN + 1,
+            -CHANNEL_CHAT_ID_OFFSET - 1,
+            -CHANNEL_CHAT_ID_OFFSET + 1,
+            -1,
+            1,
+            i64::MAX,
+        ] {
+            let chat = ChatRef::from_chat_id(chat_id).expect("a valid chat id");
+            assert_eq!(chat.checked_chat_id(), Some(chat_id), "{chat:?}");
+        }
+        assert_eq!(ChatRef::from_chat_id(-CHANNEL_CHAT_ID_OFFSET), None);
     }
 
     #[test]

@@ -26,6 +26,12 @@ pub mod privacy;
 mod session;
 mod user;
 
+/// A count the server sent, as td_api shows it: never negative (a
+/// negative count from the server means "unknown", shown as 0).
+pub(crate) fn count<T: Ord + Default>(value: T) -> T {
+    value.max(T::default())
+}
+
 pub use chat::{
     BasicGroup, BasicGroupFullInfo, Chat, ChatMember, ChatMemberStatus, ChatPermissions, ChatType,
     Supergroup, SupergroupFullInfo,

@@ -43,13 +43,13 @@ impl ChatPhoto {
             .filter_map(|size| match size {
                 tl::enums::PhotoSize::Size(s) => Some(PhotoSize {
                     size_type: s.r#type.clone(),
-                    width: s.w,
-                    height: s.h,
+                    width: super::count(s.w),
+                    height: super::count(s.h),
                 }),
                 tl::enums::PhotoSize::Progressive(s) => Some(PhotoSize {
                     size_type: s.r#type.clone(),
-                    width: s.w,
-                    height: s.h,
+                    width: super::count(s.w),
+                    height: super::count(s.h),
                 }),
                 _ => None,
             })

@@ -272,10 +272,12 @@ impl UserFullInfo {
             personal_chat_id: f
                 .personal_channel_id
                 .map_or(0, |id| ids::ChatRef::Channel(id).chat_id()),
-            gift_count: f.stargifts_count.unwrap_or(0),
-            group_in_common_count: f.common_chats_count,
-            incoming_paid_message_star_count: f.send_paid_messages_stars.unwrap_or(0),
-            outgoing_paid_message_star_count: settings.charge_paid_message_stars.unwrap_or(0),
+            gift_count: super::count(f.stargifts_count.unwrap_or(0)),
+            group_in_common_count: super::count(f.common_chats_count),
+            incoming_paid_message_star_count: super::count(f.send_paid_messages_stars.unwrap_or(0)),
+            outgoing_paid_message_star_count: super::count(
+                settings.charge_paid_message_stars.unwrap_or(0),
+            ),
         }
     }
 }

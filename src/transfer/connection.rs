@@ -13,7 +13,9 @@ use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use grammers_crypto::DequeBuffer;
@@ -62,6 +64,10 @@ pub(crate) struct InitParams {
     pub stall_timeout: Duration,
     /// TCP connect plus `initConnection` must be done within this.
     pub connect_timeout: Duration,
+    /// Seconds the server's clock is ahead of ours (negative: behind), as
+    /// last learned from a `bad_msg_notification` 16/17 on any media
+    /// connection to the account's DCs; new connections start from it.
+    pub time_offset: Arc<AtomicI32>,
 }
 
 type Reply = oneshot::Sender<Result<Vec<u8>>>;
@@ -119,7 +125,7 @@ impl MediaConnection {
     async fn open(addr: SocketAddr, auth_key: [u8; 256], init: &InitParams) -> Result<Self> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
-        let connection = Self::start(stream, auth_key, init.stall_timeout);
+        let connection = Self::start(stream, auth_key, init.stall_timeout, &init.time_offset);
         let init_request = tl::functions::InvokeWithLayer {
             layer: tl::LAYER,
             query: tl::functions::InitConnection {
@@ -142,12 +148,22 @@ impl MediaConnection {
 
     /// Starts driving an MTProto session on a connected socket (no
     /// `initConnection`: [`Self::open`] sends it, tests may not).
-    fn start(stream: TcpStream, auth_key: [u8; 256], stall_timeout: Duration) -> Self {
+    fn start(
+        stream: TcpStream,
+        auth_key: [u8; 256],
+        stall_timeout: Duration,
+        time_offset: &Arc<AtomicI32>,
+    ) -> Self {
         let mtp = mtp::Encrypted::build()
             .compression_threshold(None)
+            .time_offset(time_offset.load(Ordering::Relaxed))
             .finish(auth_key);
         let (jobs, rx) = mpsc::unbounded_channel();
-        let task = tokio::spawn(Driver::new(stream, mtp, auth_key, stall_timeout).run(rx));
+        let clock = Clock {
+            auth_key: grammers_crypto::AuthKey::from_bytes(auth_key),
+            time_offset: Arc::clone(time_offset),
+        };
+        let task = tokio::spawn(Driver::new(stream, mtp, auth_key, stall_timeout, clock).run(rx));
         Self { jobs, task }
     }
 
@@ -186,6 +202,72 @@ fn closed_error() -> Error {
     ))
 }
 
+/// Packets up to this size are copied before grammers decrypts them in
+/// place, so the server's msg_id (its clock) can be read from a
+/// `bad_msg_notification` 16/17 afterwards; such packets are small.
+const CLOCK_PACKET_LEN: usize = 4096;
+/// Packets in a row that answer none of the requests waiting, after which
+/// the server counts as broken. A server that refuses every resend
+/// (`bad_msg_notification`, or a new `bad_server_salt` for every
+/// `get_future_salts` grammers sends on its own before anything else)
+/// would otherwise keep the connection busy for ever, and every refusal
+/// resets the stall timer. Generous, because a healthy server may ack each
+/// of our packets (acks answer nothing) before a slow answer, and a window
+/// of small parts spans many packets.
+const MAX_PACKETS_WITHOUT_ANSWER: u32 = 512;
+
+/// The largest clock difference a connection adopts (a day): more is a
+/// broken server, not a wrong clock.
+const MAX_CLOCK_OFFSET_SECS: u32 = 86_400;
+
+/// What a connection needs to follow the server's clock.
+///
+/// grammers-mtproto corrects its time offset on a 16/17, but within one
+/// session its msg_ids only grow: when the server's clock is behind ours
+/// (17), every resend carries an id as far in the future as before and is
+/// refused again. So the offset is read from the notification here, shared
+/// with the connections opened later, and on a 17 the connection ends: its
+/// requests are retried on a new session that starts on the server's time.
+struct Clock {
+    auth_key: grammers_crypto::AuthKey,
+    time_offset: Arc<AtomicI32>,
+}
+
+impl Clock {
+    /// Learns the server's clock from `packet` (a copy of the encrypted
+    /// packet that carried a 16/17), if it decrypts.
+    fn learn(&self, mut packet: Vec<u8>) {
+        let Ok(plaintext) = grammers_crypto::decrypt_data_v2(&mut packet, &self.auth_key) else {
+            return;
+        };
+        // salt (8), session_id (8), then the server's msg_id: its unix time
+        // in the upper 32 bits.
+        let Some(msg_id) = plaintext
+            .get(16..24)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(i64::from_le_bytes)
+        else {
+            return;
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let offset = (msg_id >> 32).saturating_sub(now);
+        // The offset outlives this connection (every later one starts on
+        // it), so an absurd one from a broken or hostile server is not
+        // believed: it would make every new session fail.
+        let Some(offset) = i32::try_from(offset)
+            .ok()
+            .filter(|o| o.unsigned_abs() <= MAX_CLOCK_OFFSET_SECS)
+        else {
+            warn!(offset, "ignoring a server clock more than a day away from ours");
+            return;
+        };
+        debug!(offset, "learned the server's clock");
+        self.time_offset.store(offset, Ordering::Relaxed);
+    }
+}
+
 /// The task that owns the socket and the MTProto state.
 struct Driver {
     stream: TcpStream,
@@ -210,6 +292,10 @@ struct Driver {
     partial_mark: usize,
     /// Checks server packets before grammers sees them.
     guard: InboundGuard,
+    /// Learns the server's time from its bad_msg 16/17.
+    clock: Clock,
+    /// Packets since the last answer (see [`MAX_PACKETS_WITHOUT_ANSWER`]).
+    packets_without_answer: u32,
 }
 
 impl Driver {
@@ -218,6 +304,7 @@ impl Driver {
         mtp: mtp::Encrypted,
         auth_key: [u8; 256],
         stall_timeout: Duration,
+        clock: Clock,
     ) -> Self {
         Self {
             stream,
@@ -234,6 +321,8 @@ impl Driver {
             progress_at: Instant::now(),
             partial_mark: 0,
             guard: InboundGuard::new(auth_key),
+            clock,
+            packets_without_answer: 0,
         }
     }
 
@@ -398,11 +487,47 @@ impl Driver {
                 return Err(Error::Protocol("a transport frame out of bounds".into()));
             };
             offset += unpacked.next_offset;
+            // grammers decrypts in place; a small packet (where a 16/17
+            // comes) is copied first so the clock can read the server's
+            // msg_id from it.
+            let mut copy = (packet.len() <= CLOCK_PACKET_LEN).then(|| packet.to_vec());
             let Some(results) = decode_packet(&self.guard, &mut self.mtp, packet)? else {
                 continue;
             };
+            let waiting = self.waiting();
+            let mut answered_here = false;
+            let mut clock_behind = false;
             for result in results {
-                answered |= self.on_result(result);
+                if let Deserialization::BadMessage(bad) = &result
+                    && (bad.code == 16 || bad.code == 17)
+                {
+                    if let Some(copy) = copy.take() {
+                        self.clock.learn(copy);
+                    }
+                    clock_behind |= bad.code == 17;
+                }
+                answered_here |= self.on_result(result);
+            }
+            answered |= answered_here;
+            if answered_here || !waiting {
+                self.packets_without_answer = 0;
+            } else {
+                self.packets_without_answer += 1;
+            }
+            if clock_behind {
+                // The refused requests fail with this error and the
+                // transfer engine retries them on a new connection, which
+                // starts on the server's time.
+                return Err(Error::Io(io::Error::new(
+                    io::ErrorKind::ConnectionReset,
+                    "the server's clock is behind ours; reconnecting on its time",
+                )));
+            }
+            if self.packets_without_answer > MAX_PACKETS_WITHOUT_ANSWER {
+                return Err(Error::Protocol(format!(
+                    "the server sent {} packets in a row without answering a request",
+                    self.packets_without_answer
+                )));
             }
         }
         self.read_buffer.copy_within(offset..self.read_len, 0);

@@ -359,7 +359,7 @@ pub(super) struct Outcome {
 
 async fn connect(server: &RawServer, stall: Duration) -> MediaConnection {
     let stream = TcpStream::connect(server.addr).await.expect("connect");
-    MediaConnection::start(stream, server.key, stall)
+    MediaConnection::start(stream, server.key, stall, &Default::default())
 }
 
 /// Downloads the file chunk by chunk, replacing a connection that closed
