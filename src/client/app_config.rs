@@ -41,8 +41,9 @@ impl<R: Serializable> RemoteCall for Unparsed<R> {
 
 impl Client {
     /// A number from the app config (`help.getAppConfig`) under `key`;
-    /// `None` when the key is missing, not a finite number, or the server
-    /// sent no config.
+    /// `None` when the key is missing, not a number, or the server sent no
+    /// config. The number is the server's: callers bound it (it may be
+    /// negative, infinite or NaN).
     pub(crate) async fn app_config_number(&self, key: &str) -> Result<Option<f64>> {
         let RawAnswer(bytes) = self
             .invoke(&Unparsed(tl::functions::help::GetAppConfig { hash: 0 }))
@@ -83,9 +84,7 @@ fn number_in(config: &Option<tl::enums::Jsonvalue>, key: &str) -> Option<f64> {
     object.value.iter().find_map(|entry| {
         let tl::enums::JsonobjectValue::JsonObjectValue(entry) = entry;
         match &entry.value {
-            tl::enums::Jsonvalue::JsonNumber(n) if entry.key == key && n.value.is_finite() => {
-                Some(n.value)
-            }
+            tl::enums::Jsonvalue::JsonNumber(n) if entry.key == key => Some(n.value),
             _ => None,
         }
     })

@@ -150,37 +150,18 @@ impl Client {
         } else {
             limits::UPLOAD_MAX_FILEPARTS_DEFAULT
         };
-        let config = self
-            .invoke(&tl::functions::help::GetAppConfig { hash: 0 })
-            .await?;
-        let tl::enums::help::AppConfig::Config(config) = config else {
-            return Ok(fallback);
-        };
-        Ok(part_limit(&config.config, key).unwrap_or(fallback))
+        let reported = self.app_config_number(key).await?;
+        Ok(reported.and_then(part_limit).unwrap_or(fallback))
     }
 }
 
-/// The part-count limit `key` of an appConfig object, if it holds a usable
-/// one. The number comes from the server: below 1 (or not a number) it is
-/// ignored; above what the wire format can count it is clamped to
-/// [`limits::MAX_PART_COUNT`], so a huge value means "no limit" instead of
-/// failing every upload's plan.
-fn part_limit(config: &tl::enums::Jsonvalue, key: &str) -> Option<u32> {
-    let tl::enums::Jsonvalue::JsonObject(object) = config else {
-        return None;
-    };
-    object
-        .value
-        .iter()
-        .find_map(|tl::enums::JsonobjectValue::JsonObjectValue(entry)| {
-            match (&entry.value, entry.key == key) {
-                // `>=` is false for NaN; the float-to-int cast saturates.
-                (tl::enums::Jsonvalue::JsonNumber(n), true) if n.value >= 1.0 => {
-                    Some((n.value.floor() as u32).min(limits::MAX_PART_COUNT))
-                }
-                _ => None,
-            }
-        })
+/// A part-count limit from the server's app config, if usable: below 1
+/// (or NaN) it is ignored; above what the wire format can count it is
+/// clamped to [`limits::MAX_PART_COUNT`], so a huge value means "no limit"
+/// instead of failing every upload's plan.
+fn part_limit(reported: f64) -> Option<u32> {
+    // `>=` is false for NaN; the float-to-int cast saturates.
+    (reported >= 1.0).then(|| (reported.floor() as u32).min(limits::MAX_PART_COUNT))
 }
 
 impl TransferApi for Client {
@@ -219,47 +200,21 @@ impl TransferApi for Client {
 mod tests {
     use super::*;
 
-    fn config(key: &str, value: f64) -> tl::enums::Jsonvalue {
-        tl::types::JsonObject {
-            value: vec![
-                tl::types::JsonObjectValue {
-                    key: "other".into(),
-                    value: tl::types::JsonNumber { value: 7.0 }.into(),
-                }
-                .into(),
-                tl::types::JsonObjectValue {
-                    key: key.into(),
-                    value: tl::types::JsonNumber { value }.into(),
-                }
-                .into(),
-            ],
-        }
-        .into()
-    }
-
     #[test]
     fn part_limits_from_the_server_are_clamped_or_ignored() {
-        let key = "upload_max_fileparts_default";
-        assert_eq!(part_limit(&config(key, 4000.0), key), Some(4000));
-        assert_eq!(part_limit(&config(key, 4000.9), key), Some(4000));
+        assert_eq!(part_limit(4000.0), Some(4000));
+        assert_eq!(part_limit(4000.9), Some(4000));
         for huge in [1e10, 1e300, f64::MAX, f64::INFINITY] {
-            assert_eq!(
-                part_limit(&config(key, huge), key),
-                Some(limits::MAX_PART_COUNT),
-                "{huge}"
-            );
+            assert_eq!(part_limit(huge), Some(limits::MAX_PART_COUNT), "{huge}");
         }
         for unusable in [0.0, 0.5, -1.0, -1e300, f64::NEG_INFINITY, f64::NAN] {
-            assert_eq!(part_limit(&config(key, unusable), key), None, "{unusable}");
+            assert_eq!(part_limit(unusable), None, "{unusable}");
         }
-        assert_eq!(part_limit(&config("another", 10.0), key), None);
-        let not_an_object = tl::enums::Jsonvalue::JsonNull;
-        assert_eq!(part_limit(&not_an_object, key), None);
     }
 
     #[test]
     fn a_clamped_limit_still_plans_an_upload() {
-        let max = part_limit(&config("k", 1e300), "k").expect("clamped");
+        let max = part_limit(1e300).expect("clamped");
         let plan =
             crate::transfer::plan::UploadPlan::new(Some(1024), limits::DEFAULT_PART_SIZE, max);
         assert!(plan.is_ok(), "{plan:?}");

@@ -260,7 +260,10 @@ impl Clock {
             .ok()
             .filter(|o| o.unsigned_abs() <= MAX_CLOCK_OFFSET_SECS)
         else {
-            warn!(offset, "ignoring a server clock more than a day away from ours");
+            warn!(
+                offset,
+                "ignoring a server clock more than a day away from ours"
+            );
             return;
         };
         debug!(offset, "learned the server's clock");
