@@ -54,6 +54,8 @@ enum Answer {
     WrongHashes,
     /// Hashes with negative or huge offsets and limits.
     AbsurdHashes(i64, i32),
+    /// Eight hashes of one byte each, from the offset asked for.
+    TinyHashes,
     /// Not TL at all.
     Junk(Vec<u8>),
     /// A save answered with `false`.
@@ -72,6 +74,7 @@ fn answer() -> impl Strategy<Value = Answer> {
         1 => any::<usize>().prop_map(Answer::Corrupt),
         1 => Just(Answer::Shifted),
         1 => Just(Answer::WrongHashes),
+        1 => Just(Answer::TinyHashes),
         1 => (prop_oneof![Just(-1i64), Just(i64::MIN), Just(i64::MAX), Just(0)],
               prop_oneof![Just(-1i32), Just(i32::MAX), Just(0), Just(1)])
             .prop_map(|(o, l)| Answer::AbsurdHashes(o, l)),
@@ -228,6 +231,21 @@ impl Hostile {
                         for tl::enums::FileHash::Hash(h) in &mut hashes {
                             h.hash[0] ^= 0xff;
                         }
+                    }
+                    Answer::TinyHashes => {
+                        let at = r.offset.max(0);
+                        hashes = (at..at + 8)
+                            .map(|o| {
+                                let i = usize::try_from(o).unwrap_or(0).min(self.file.len());
+                                let end = (i + 1).min(self.file.len());
+                                tl::types::FileHash {
+                                    offset: o,
+                                    limit: 1,
+                                    hash: Sha256::digest(&self.file[i..end]).to_vec(),
+                                }
+                                .into()
+                            })
+                            .collect();
                     }
                     Answer::AbsurdHashes(offset, limit) => {
                         hashes.push(
@@ -634,4 +652,21 @@ fn verification_cannot_be_switched_off_halfway() {
             out == file
         ),
     }
+}
+
+/// A server that publishes hashes in one-byte parts would need a million
+/// `getFileHashes` calls per block; the download gives up after a bounded
+/// number instead of crawling.
+#[test]
+fn tiny_hash_parts_are_given_up_on_quickly() {
+    let len = 600 * KIB;
+    let file = support::data::pattern(len, 53);
+    let api = Arc::new(
+        Hostile::new(file, 1, Vec::new()).with_hash_script(vec![Answer::TinyHashes; 1000]),
+    );
+    let (outcome, _) = download_all(Arc::clone(&api), Some(len as u64));
+    let error = outcome.expect_err("hashes that cannot cover the file");
+    assert!(error.to_string().contains("do not cover"), "{error}");
+    let calls = api.calls.load(Ordering::Relaxed);
+    assert!(calls < 100, "{calls} calls");
 }

@@ -29,6 +29,10 @@ pub const DEFAULT_DOWNLOAD_WINDOW: usize = 8 * 1024 * 1024;
 use super::limits::{HASH_BLOCK, MAX_GET_FILE_LIMIT};
 use super::recovery::{self, Attempts, Recovery};
 
+/// `getFileHashes` calls allowed to cover one 1 MiB block (Telegram needs
+/// one: it answers eight 128 KiB parts).
+const MAX_HASH_CALLS_PER_BLOCK: u32 = 32;
+
 /// Where a file is: the input location, its DC and, if known, its size.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileLocation {
@@ -276,7 +280,17 @@ impl<A: TransferApi> Shared<A> {
         cell.get_or_try_init(|| async {
             let block_end = block + HASH_BLOCK;
             let mut offset = block;
+            let mut calls = 0;
             while offset < block_end {
+                calls += 1;
+                if calls > MAX_HASH_CALLS_PER_BLOCK {
+                    // Each answer moved a little: a server handing out
+                    // tiny hash parts would need a million calls.
+                    return Err(Error::Protocol(format!(
+                        "the server's hashes for the block at {block} do not cover it \
+                         after {MAX_HASH_CALLS_PER_BLOCK} calls"
+                    )));
+                }
                 let hashes = self
                     .call_located(lane, None, |location| {
                         tl::functions::upload::GetFileHashes {
@@ -294,6 +308,13 @@ impl<A: TransferApi> Shared<A> {
                         else {
                             continue;
                         };
+                        // Hash parts are at most one block long (128 KiB in
+                        // practice); an empty or longer one cannot be
+                        // checked against and would widen ranges without
+                        // bound.
+                        if limit == 0 || limit > HASH_BLOCK {
+                            continue;
+                        }
                         next = next.max(start + limit);
                         known.insert(
                             start,
