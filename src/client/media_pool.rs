@@ -53,7 +53,13 @@ impl MediaPool {
     }
 }
 
-fn dc_endpoint(inner: &ClientInner, dc_id: i32) -> Result<Option<(SocketAddr, [u8; 256])>> {
+/// The address and auth key of `dc_id`. tgcmd's copy of the key is wiped
+/// when dropped (the copies grammers keeps in its session and protocol
+/// state are its own, and not wiped).
+fn dc_endpoint(
+    inner: &ClientInner,
+    dc_id: i32,
+) -> Result<Option<(SocketAddr, zeroize::Zeroizing<[u8; 256]>)>> {
     let option = inner
         .session
         .dc_option(dc_id)
@@ -64,7 +70,7 @@ fn dc_endpoint(inner: &ClientInner, dc_id: i32) -> Result<Option<(SocketAddr, [u
         } else {
             SocketAddr::V4(o.ipv4)
         };
-        o.auth_key.map(|key| (addr, key))
+        o.auth_key.map(|key| (addr, zeroize::Zeroizing::new(key)))
     }))
 }
 
@@ -100,7 +106,7 @@ impl Client {
             time_offset: Arc::clone(&self.inner.media.time_offset),
         };
         debug!(dc_id, lane, "opening media connection");
-        let connection = Arc::new(MediaConnection::connect(endpoint.0, endpoint.1, &init).await?);
+        let connection = Arc::new(MediaConnection::connect(endpoint.0, *endpoint.1, &init).await?);
         *guard = Some(Arc::clone(&connection));
         Ok(connection)
     }
