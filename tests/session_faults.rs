@@ -223,6 +223,32 @@ async fn connecting_to_a_server_clock_behind_ours_times_out_clearly() {
     assert!(fake.faults().fired().clock_rejections >= 1);
 }
 
+/// A server that answers every packet with `bad_server_salt` and a salt
+/// that is stale again by the next packet never lets a request through:
+/// `connect()` ends with a clear `Timeout` instead of hanging, and a client
+/// built once the server behaves again works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_does_not_hang_on_a_server_that_only_answers_bad_server_salt() {
+    let fake = support::fake_dc().await;
+    fake.faults().rotate_salt_before_packets(u32::MAX);
+    let err = no_hang(
+        "connect",
+        support::builder(&fake)
+            .request_timeout(Duration::from_secs(2))
+            .connect_timeout(Duration::from_secs(2))
+            .connect(),
+    )
+    .await
+    .expect_err("no request gets through");
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(fake.faults().fired().salt_rotations >= 1);
+    fake.faults().rotate_salt_before_packets(0);
+    let client = no_hang("connect", support::builder(&fake).connect())
+        .await
+        .expect("connects once the salts settle");
+    no_hang("get_me", client.get_me()).await.expect("get_me");
+}
+
 // ---------------------------------------------------------------------------
 // AUTH_KEY_UNREGISTERED, 500 and −503 on the home DC
 // ---------------------------------------------------------------------------
