@@ -679,7 +679,7 @@ async fn a_failed_authorization_is_tried_again_later() {
     let (location, data) = stored_on(&fake, 3, 12);
     fake.faults()
         .rpc_error(Some(IMPORT_AUTHORIZATION), Some(3), 500, "INTERNAL", 1);
-    let err = no_hang(
+    let first = no_hang(
         "download",
         fetch(
             &client,
@@ -688,10 +688,19 @@ async fn a_failed_authorization_is_tried_again_later() {
             &DownloadOptions::default(),
         ),
     )
-    .await
-    .expect_err("the authorization fails");
-    assert_eq!(err.rpc().map(|e| e.code), Some(500), "{err:?}");
-    assert_eq!(fake.faults().fired().rpc_errors, 1);
+    .await;
+    assert_eq!(
+        fake.faults().fired().rpc_errors,
+        1,
+        "the import failed once"
+    );
+    // Which task meets the failed import depends on timing: the download's
+    // own request fails with it, or the hash prefetch does and the
+    // request's own authorization, tried again, succeeds. Either way the
+    // failure was not remembered.
+    if let Err(err) = &first {
+        assert_eq!(err.rpc().map(|e| e.code), Some(500), "{err:?}");
+    }
     no_hang(
         "download",
         assert_downloads_as(&client, &location, &data, "after a failed authorization"),

@@ -234,12 +234,23 @@ struct Clock {
 }
 
 impl Clock {
-    /// Learns the server's clock from `packet` (a copy of the encrypted
-    /// packet that carried a 16/17), if it decrypts.
-    fn learn(&self, mut packet: Vec<u8>) {
-        let Ok(plaintext) = grammers_crypto::decrypt_data_v2(&mut packet, &self.auth_key) else {
-            return;
-        };
+    /// Reads a copy of a small encrypted packet: if it carries a
+    /// `bad_msg_notification` 16 or 17, learns the server's clock from its
+    /// msg_id and returns the code.
+    ///
+    /// This reads the packet itself rather than grammers' results because
+    /// grammers keeps a 16/17 about its own `get_future_salts` to itself
+    /// (`mtp/encrypted.rs`, `handle_bad_notification`) and resends it,
+    /// refused again, for ever.
+    fn observe(&self, mut packet: Vec<u8>) -> Option<i32> {
+        let plaintext = grammers_crypto::decrypt_data_v2(&mut packet, &self.auth_key).ok()?;
+        let code = clock_complaint(plaintext)?;
+        self.learn(plaintext);
+        Some(code)
+    }
+
+    /// Learns the server's clock from a decrypted packet's msg_id.
+    fn learn(&self, plaintext: &[u8]) {
         // salt (8), session_id (8), then the server's msg_id: its unix time
         // in the upper 32 bits.
         let Some(msg_id) = plaintext
@@ -269,6 +280,38 @@ impl Clock {
         debug!(offset, "learned the server's clock");
         self.time_offset.store(offset, Ordering::Relaxed);
     }
+}
+
+/// The error code of a `bad_msg_notification` 16 or 17 in a decrypted
+/// packet, alone or inside its container; every length is checked.
+fn clock_complaint(plaintext: &[u8]) -> Option<i32> {
+    let word = |at: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(
+            plaintext.get(at..at + 4)?.try_into().ok()?,
+        ))
+    };
+    let complaint = |body: usize| -> Option<i32> {
+        if word(body)? != BAD_MSG_NOTIFICATION {
+            return None;
+        }
+        let code = word(body + 16)? as i32;
+        (code == 16 || code == 17).then_some(code)
+    };
+    // salt, session_id, msg_id, seq_no, length, then the body at 32.
+    if word(32)? != MSG_CONTAINER {
+        return complaint(32);
+    }
+    let count = word(36)?;
+    let mut at = 40usize;
+    for _ in 0..count.min(1024) {
+        // msg_id (8), seqno (4), bytes (4), then the body.
+        let len = word(at + 12)? as usize;
+        if let Some(code) = complaint(at + 16) {
+            return Some(code);
+        }
+        at = at.checked_add(16)?.checked_add(len)?;
+    }
+    None
 }
 
 /// The task that owns the socket and the MTProto state.
@@ -493,20 +536,16 @@ impl Driver {
             // grammers decrypts in place; a small packet (where a 16/17
             // comes) is copied first so the clock can read the server's
             // msg_id from it.
-            let mut copy = (packet.len() <= CLOCK_PACKET_LEN).then(|| packet.to_vec());
+            let copy = (packet.len() <= CLOCK_PACKET_LEN).then(|| packet.to_vec());
             let Some(results) = decode_packet(&self.guard, &mut self.mtp, packet)? else {
                 continue;
             };
             let waiting = self.waiting();
             let mut answered_here = false;
-            let mut clock_behind = false;
+            let complaint = copy.and_then(|copy| self.clock.observe(copy));
+            let mut clock_behind = complaint == Some(17);
             for result in results {
-                if let Deserialization::BadMessage(bad) = &result
-                    && (bad.code == 16 || bad.code == 17)
-                {
-                    if let Some(copy) = copy.take() {
-                        self.clock.learn(copy);
-                    }
+                if let Deserialization::BadMessage(bad) = &result {
                     clock_behind |= bad.code == 17;
                 }
                 answered_here |= self.on_result(result);
@@ -1136,3 +1175,45 @@ mod tests;
 #[cfg(test)]
 #[path = "connection_fuzz.rs"]
 mod fuzz;
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+
+    fn header(body: &[u8]) -> Vec<u8> {
+        let mut plaintext = vec![0u8; 32];
+        plaintext[28..32].copy_from_slice(&(body.len() as u32).to_le_bytes());
+        plaintext.extend_from_slice(body);
+        plaintext
+    }
+
+    fn notification(code: i32) -> Vec<u8> {
+        let mut body = BAD_MSG_NOTIFICATION.to_le_bytes().to_vec();
+        body.extend_from_slice(&7i64.to_le_bytes());
+        body.extend_from_slice(&1i32.to_le_bytes());
+        body.extend_from_slice(&code.to_le_bytes());
+        body
+    }
+
+    #[test]
+    fn clock_complaints_are_found_alone_or_in_a_container() {
+        assert_eq!(clock_complaint(&header(&notification(17))), Some(17));
+        assert_eq!(clock_complaint(&header(&notification(16))), Some(16));
+        assert_eq!(clock_complaint(&header(&notification(32))), None);
+        // A container: a pong-sized filler, then the notification.
+        let mut container = MSG_CONTAINER.to_le_bytes().to_vec();
+        container.extend_from_slice(&2u32.to_le_bytes());
+        for body in [vec![0u8; 12], notification(17)] {
+            container.extend_from_slice(&0i64.to_le_bytes());
+            container.extend_from_slice(&0i32.to_le_bytes());
+            container.extend_from_slice(&(body.len() as u32).to_le_bytes());
+            container.extend_from_slice(&body);
+        }
+        assert_eq!(clock_complaint(&header(&container)), Some(17));
+        // Lengths that lie end the scan, never past the end.
+        let mut lying = container.clone();
+        lying[8 + 12..8 + 16].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(clock_complaint(&header(&lying)), None);
+        assert_eq!(clock_complaint(&[0u8; 10]), None);
+    }
+}
