@@ -160,7 +160,6 @@ impl MediaConnection {
             .finish(auth_key);
         let (jobs, rx) = mpsc::unbounded_channel();
         let clock = Clock {
-            auth_key: grammers_crypto::AuthKey::from_bytes(auth_key),
             time_offset: Arc::clone(time_offset),
         };
         let task = tokio::spawn(Driver::new(stream, mtp, auth_key, stall_timeout, clock).run(rx));
@@ -202,10 +201,6 @@ fn closed_error() -> Error {
     ))
 }
 
-/// Packets up to this size are copied before grammers decrypts them in
-/// place, so the server's msg_id (its clock) can be read from a
-/// `bad_msg_notification` 16/17 afterwards; such packets are small.
-const CLOCK_PACKET_LEN: usize = 4096;
 /// Packets in a row that answer none of the requests waiting, after which
 /// the server counts as broken. A server that refuses every resend
 /// (`bad_msg_notification`, or a new `bad_server_salt` for every
@@ -229,41 +224,17 @@ const MAX_CLOCK_OFFSET_SECS: u32 = 86_400;
 /// with the connections opened later, and on a 17 the connection ends: its
 /// requests are retried on a new session that starts on the server's time.
 struct Clock {
-    auth_key: grammers_crypto::AuthKey,
     time_offset: Arc<AtomicI32>,
 }
 
 impl Clock {
-    /// Reads a copy of a small encrypted packet: if it carries a
-    /// `bad_msg_notification` 16 or 17, learns the server's clock from its
-    /// msg_id and returns the code.
-    ///
-    /// This reads the packet itself rather than grammers' results because
-    /// grammers keeps a 16/17 about its own `get_future_salts` to itself
-    /// (`mtp/encrypted.rs`, `handle_bad_notification`) and resends it,
-    /// refused again, for ever.
-    fn observe(&self, mut packet: Vec<u8>) -> Option<i32> {
-        let plaintext = grammers_crypto::decrypt_data_v2(&mut packet, &self.auth_key).ok()?;
-        let code = clock_complaint(plaintext)?;
-        self.learn(plaintext);
-        Some(code)
-    }
-
-    /// Learns the server's clock from a decrypted packet's msg_id.
-    fn learn(&self, plaintext: &[u8]) {
-        // salt (8), session_id (8), then the server's msg_id: its unix time
-        // in the upper 32 bits.
-        let Some(msg_id) = plaintext
-            .get(16..24)
-            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-            .map(i64::from_le_bytes)
-        else {
-            return;
-        };
+    /// Learns the server's clock from the time in a msg_id of its
+    /// `bad_msg_notification` 16/17 (see [`ClockComplaint`]).
+    fn learn(&self, server_seconds: i64) {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        let offset = (msg_id >> 32).saturating_sub(now);
+        let offset = server_seconds.saturating_sub(now);
         // The offset outlives this connection (every later one starts on
         // it), so an absurd one from a broken or hostile server is not
         // believed: it would make every new session fail.
@@ -280,38 +251,6 @@ impl Clock {
         debug!(offset, "learned the server's clock");
         self.time_offset.store(offset, Ordering::Relaxed);
     }
-}
-
-/// The error code of a `bad_msg_notification` 16 or 17 in a decrypted
-/// packet, alone or inside its container; every length is checked.
-fn clock_complaint(plaintext: &[u8]) -> Option<i32> {
-    let word = |at: usize| -> Option<u32> {
-        Some(u32::from_le_bytes(
-            plaintext.get(at..at + 4)?.try_into().ok()?,
-        ))
-    };
-    let complaint = |body: usize| -> Option<i32> {
-        if word(body)? != BAD_MSG_NOTIFICATION {
-            return None;
-        }
-        let code = word(body + 16)? as i32;
-        (code == 16 || code == 17).then_some(code)
-    };
-    // salt, session_id, msg_id, seq_no, length, then the body at 32.
-    if word(32)? != MSG_CONTAINER {
-        return complaint(32);
-    }
-    let count = word(36)?;
-    let mut at = 40usize;
-    for _ in 0..count.min(1024) {
-        // msg_id (8), seqno (4), bytes (4), then the body.
-        let len = word(at + 12)? as usize;
-        if let Some(code) = complaint(at + 16) {
-            return Some(code);
-        }
-        at = at.checked_add(16)?.checked_add(len)?;
-    }
-    None
 }
 
 /// The task that owns the socket and the MTProto state.
@@ -533,17 +472,21 @@ impl Driver {
                 return Err(Error::Protocol("a transport frame out of bounds".into()));
             };
             offset += unpacked.next_offset;
-            // grammers decrypts in place; a small packet (where a 16/17
-            // comes) is copied first so the clock can read the server's
-            // msg_id from it.
-            let copy = (packet.len() <= CLOCK_PACKET_LEN).then(|| packet.to_vec());
-            let Some(results) = decode_packet(&self.guard, &mut self.mtp, packet)? else {
+            let Some((results, complaint)) = decode_packet(&self.guard, &mut self.mtp, packet)?
+            else {
                 continue;
             };
             let waiting = self.waiting();
             let mut answered_here = false;
-            let complaint = copy.and_then(|copy| self.clock.observe(copy));
-            let mut clock_behind = complaint == Some(17);
+            // The guard's reading, not grammers' results: grammers keeps a
+            // 16/17 about its own `get_future_salts` to itself
+            // (`handle_bad_notification`) and resends it, refused again,
+            // for ever. grammers has checked the msg_key by now.
+            let mut clock_behind = false;
+            if let Some(complaint) = complaint {
+                self.clock.learn(complaint.server_seconds);
+                clock_behind = complaint.code == 17;
+            }
             for result in results {
                 if let Deserialization::BadMessage(bad) = &result {
                     clock_behind |= bad.code == 17;
@@ -684,9 +627,9 @@ fn decode_packet(
     guard: &InboundGuard,
     mtp: &mut mtp::Encrypted,
     packet: &mut [u8],
-) -> Result<Option<Vec<Deserialization>>> {
-    match guard.inspect(packet) {
-        Verdict::Pass => {}
+) -> Result<Option<(Vec<Deserialization>, Option<ClockComplaint>)>> {
+    let complaint = match guard.inspect(packet) {
+        Verdict::Pass(complaint) => complaint,
         Verdict::Drop(why) => {
             warn!("dropped a server packet: {why}");
             return Ok(None);
@@ -694,10 +637,10 @@ fn decode_packet(
         Verdict::Refuse(why) => {
             return Err(Error::Protocol(format!("refused a server packet: {why}")));
         }
-    }
+    };
     let results = shielded("deserialize", || mtp.deserialize(packet))?
         .map_err(|e| Error::Protocol(e.to_string()))?;
-    Ok(Some(results))
+    Ok(Some((results, complaint)))
 }
 
 /// Refuses a full-transport frame header grammers cannot handle, before
@@ -726,14 +669,23 @@ fn check_frame_len(pending: &[u8]) -> Result<()> {
 /// What to do with one encrypted server packet.
 #[derive(Debug, PartialEq, Eq)]
 enum Verdict {
-    /// Hand it to grammers, which may still refuse it with an error.
-    Pass,
+    /// Hand it to grammers, which may still refuse it with an error; with
+    /// the clock complaint it carries, if any.
+    Pass(Option<ClockComplaint>),
     /// Ignore it: it is another session's packet on the same key, which
     /// the spec says a client must not process.
     Drop(&'static str),
     /// grammers would panic, recurse without bound or inflate without
     /// bound on it: close the connection so the pool opens a new one.
     Refuse(String),
+}
+
+/// A `bad_msg_notification` 16 (our msg_id too old) or 17 (too new) the
+/// guard read, with the time of the server's msg_id that carried it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ClockComplaint {
+    code: i32,
+    server_seconds: i64,
 }
 
 // Constructors the guard looks at (grammers-mtproto's manual_tl.rs and the
@@ -834,13 +786,13 @@ impl InboundGuard {
         // Shapes grammers refuses with an error by itself (too short, not
         // whole AES blocks) are passed on for it to refuse.
         let (Some(msg_key), Some(cipher)) = (packet.get(8..24), packet.get(24..)) else {
-            return Verdict::Pass;
+            return Verdict::Pass(None);
         };
         let Ok(msg_key) = <[u8; 16]>::try_from(msg_key) else {
-            return Verdict::Pass;
+            return Verdict::Pass(None);
         };
         if cipher.len() < 16 || !cipher.len().is_multiple_of(16) {
-            return Verdict::Pass;
+            return Verdict::Pass(None);
         }
         let Some(ours) = self.session_id else {
             return Verdict::Refuse("a server packet before any request".into());
@@ -848,7 +800,7 @@ impl InboundGuard {
         let (key, iv) = derive_aes(&self.auth_key, &msg_key, X_SERVER);
         let mut plain = LazyPlaintext::new(cipher, key, iv);
         let Some(session_id) = plain.read_i64(8) else {
-            return Verdict::Pass;
+            return Verdict::Pass(None);
         };
         if session_id != ours {
             // grammers checks the msg_key first: a packet that fails it is
@@ -857,11 +809,11 @@ impl InboundGuard {
             return if plain.msg_key_matches(&self.auth_key, &msg_key) {
                 Verdict::Drop("a packet for another session")
             } else {
-                Verdict::Pass
+                Verdict::Pass(None)
             };
         }
         match check_message(&mut plain, 16, 0) {
-            Ok(()) => Verdict::Pass,
+            Ok(complaint) => Verdict::Pass(complaint),
             Err(why) => Verdict::Refuse(why),
         }
     }
@@ -999,16 +951,16 @@ impl Source for LazyPlaintext<'_> {
     }
 }
 
+/// What a check finds: a reason to refuse the packet, or that it may pass,
+/// with the first clock complaint in it.
+type Checked = std::result::Result<Option<ClockComplaint>, String>;
+
 /// Checks the message (`msg_id seqno bytes body`) at `at`, as grammers'
 /// `Message::deserialize` and `process_message` would read it. Data that
 /// ends early is passed: grammers fails on it with an error.
-fn check_message<S: Source>(
-    src: &mut S,
-    at: usize,
-    depth: usize,
-) -> std::result::Result<(), String> {
+fn check_message<S: Source>(src: &mut S, at: usize, depth: usize) -> Checked {
     let (Some(msg_id), Some(len)) = (src.read_i64(at), src.read_i32(at + 12)) else {
-        return Ok(());
+        return Ok(None);
     };
     // manual_tl.rs:73 `assert!(len >= 0)`, :75 `assert!(len < MAXIMUM_SIZE)`.
     let len = usize::try_from(len).map_err(|_| format!("a message of length {len}"))?;
@@ -1019,15 +971,9 @@ fn check_message<S: Source>(
 }
 
 /// Checks a message body of `len` bytes at `at`.
-fn check_body<S: Source>(
-    src: &mut S,
-    at: usize,
-    len: usize,
-    msg_id: i64,
-    depth: usize,
-) -> std::result::Result<(), String> {
+fn check_body<S: Source>(src: &mut S, at: usize, len: usize, msg_id: i64, depth: usize) -> Checked {
     let Some(constructor) = src.read_u32(at) else {
-        return Ok(());
+        return Ok(None);
     };
     let end = at + len;
     match constructor {
@@ -1036,19 +982,20 @@ fn check_body<S: Source>(
                 return Err("containers nested too deep".into());
             }
             let Some(count) = src.read_i32(at + 4) else {
-                return Ok(());
+                return Ok(None);
             };
             // manual_tl.rs:166 `assert!(len >= 0)`.
             if count < 0 {
                 return Err(format!("a container of {count} messages"));
             }
             let mut next = at + 8;
+            let mut complaint = None;
             for _ in 0..count {
                 if next + 16 > end {
-                    return Ok(());
+                    return Ok(complaint);
                 }
                 let Some(inner_len) = src.read_i32(next + 12) else {
-                    return Ok(());
+                    return Ok(complaint);
                 };
                 let inner_len = usize::try_from(inner_len)
                     .map_err(|_| format!("a message of length {inner_len}"))?;
@@ -1056,22 +1003,23 @@ fn check_body<S: Source>(
                     return Err(format!("a message of {inner_len} bytes"));
                 }
                 if next + 16 + inner_len > end {
-                    return Ok(());
+                    return Ok(complaint);
                 }
-                check_message(src, next, depth + 1)?;
+                let found = check_message(src, next, depth + 1)?;
+                complaint = complaint.or(found);
                 next += 16 + inner_len;
             }
-            Ok(())
+            Ok(complaint)
         }
         GZIP_PACKED => {
             if depth >= MAX_NESTING {
                 return Err("gzip_packed nested too deep".into());
             }
             let Some((packed, _)) = src.read_tl_bytes(at + 4) else {
-                return Ok(());
+                return Ok(None);
             };
             let Some(inflated) = inflate_bounded(&packed)? else {
-                return Ok(());
+                return Ok(None);
             };
             // grammers processes the inflated object as the message's body.
             let inflated_len = inflated.len();
@@ -1084,20 +1032,26 @@ fn check_body<S: Source>(
                 // grammers inflates it whole (encrypted.rs:484).
                 inflate_bounded(&packed)?;
             }
-            Ok(())
+            Ok(None)
         }
         FUTURE_SALT => Err("a bare future_salt".into()),
         MSG_COPY => Err("msg_copy".into()),
-        FUTURE_SALTS => check_future_salts(src, at),
+        FUTURE_SALTS => check_future_salts(src, at).map(|()| None),
         BAD_MSG_NOTIFICATION => {
             let code = src.read_i32(at + 16);
             let seconds = msg_id >> 32;
-            if matches!(code, Some(16 | 17)) && !(0..=MAX_SERVER_TIME).contains(&seconds) {
-                return Err(format!("a time correction to {seconds}"));
+            match code {
+                Some(code @ (16 | 17)) if (0..=MAX_SERVER_TIME).contains(&seconds) => {
+                    Ok(Some(ClockComplaint {
+                        code,
+                        server_seconds: seconds,
+                    }))
+                }
+                Some(16 | 17) => Err(format!("a time correction to {seconds}")),
+                _ => Ok(None),
             }
-            Ok(())
         }
-        _ => Ok(()),
+        _ => Ok(None),
     }
 }
 
@@ -1180,11 +1134,13 @@ mod fuzz;
 mod clock_tests {
     use super::*;
 
-    fn header(body: &[u8]) -> Vec<u8> {
-        let mut plaintext = vec![0u8; 32];
-        plaintext[28..32].copy_from_slice(&(body.len() as u32).to_le_bytes());
-        plaintext.extend_from_slice(body);
-        plaintext
+    /// `msg_id seqno bytes body`, with the server's time in the msg_id.
+    fn message(seconds: i64, body: &[u8]) -> Vec<u8> {
+        let mut message = (seconds << 32).to_le_bytes().to_vec();
+        message.extend_from_slice(&1i32.to_le_bytes());
+        message.extend_from_slice(&(body.len() as i32).to_le_bytes());
+        message.extend_from_slice(body);
+        message
     }
 
     fn notification(code: i32) -> Vec<u8> {
@@ -1196,24 +1152,32 @@ mod clock_tests {
     }
 
     #[test]
-    fn clock_complaints_are_found_alone_or_in_a_container() {
-        assert_eq!(clock_complaint(&header(&notification(17))), Some(17));
-        assert_eq!(clock_complaint(&header(&notification(16))), Some(16));
-        assert_eq!(clock_complaint(&header(&notification(32))), None);
-        // A container: a pong-sized filler, then the notification.
+    fn the_guard_reports_clock_complaints_alone_or_in_a_container() {
+        let now = 1_800_000_000;
+        let alone = message(now, &notification(17));
+        let complaint = check_message(&mut alone.as_slice(), 0, 0).expect("passes");
+        assert_eq!(
+            complaint,
+            Some(ClockComplaint {
+                code: 17,
+                server_seconds: now
+            })
+        );
+        let other = message(now, &notification(32));
+        assert_eq!(check_message(&mut other.as_slice(), 0, 0), Ok(None));
+
         let mut container = MSG_CONTAINER.to_le_bytes().to_vec();
-        container.extend_from_slice(&2u32.to_le_bytes());
-        for body in [vec![0u8; 12], notification(17)] {
-            container.extend_from_slice(&0i64.to_le_bytes());
-            container.extend_from_slice(&0i32.to_le_bytes());
-            container.extend_from_slice(&(body.len() as u32).to_le_bytes());
-            container.extend_from_slice(&body);
-        }
-        assert_eq!(clock_complaint(&header(&container)), Some(17));
-        // Lengths that lie end the scan, never past the end.
-        let mut lying = container.clone();
-        lying[8 + 12..8 + 16].copy_from_slice(&u32::MAX.to_le_bytes());
-        assert_eq!(clock_complaint(&header(&lying)), None);
-        assert_eq!(clock_complaint(&[0u8; 10]), None);
+        container.extend_from_slice(&2i32.to_le_bytes());
+        container.extend(message(now, &[0u8; 12]));
+        container.extend(message(now - 600, &notification(16)));
+        let packet = message(now, &container);
+        let complaint = check_message(&mut packet.as_slice(), 0, 0).expect("passes");
+        assert_eq!(
+            complaint,
+            Some(ClockComplaint {
+                code: 16,
+                server_seconds: now - 600
+            })
+        );
     }
 }
