@@ -387,17 +387,7 @@ fn downloads_are_exact_or_fail() {
         |(len, lanes, window, precise, known_size, script)| {
             let file = support::data::pattern(len, 31);
             let api = Arc::new(Hostile::new(file.clone(), lanes, script.clone()));
-            let location = FileLocation {
-                location: tl::types::InputDocumentFileLocation {
-                    id: 1,
-                    access_hash: 2,
-                    file_reference: vec![3],
-                    thumb_size: String::new(),
-                }
-                .into(),
-                dc_id: 1,
-                size: known_size.then_some(len as u64),
-            };
+            let location = location(known_size.then_some(len as u64));
             let options = DownloadOptions {
                 mode: if precise {
                     DownloadMode::Precise

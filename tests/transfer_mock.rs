@@ -560,6 +560,34 @@ async fn a_network_failure_is_retried() {
     assert_eq!(mock.assembled(uploaded.handle.file_id), data);
 }
 
+/// Uploads `data` with one part in flight while the server refuses part 4
+/// for good: the upload ends with `UploadInterrupted`, and this returns its
+/// handle and the options to resume with.
+async fn interrupted_at_part_4(mock: &Arc<Mock>, data: &[u8]) -> (UploadHandle, UploadOptions) {
+    // Part 4 is refused for good; the window lets parts before it finish.
+    mock.fail(1, part_invalid, is_part(4));
+    let options = UploadOptions {
+        window_bytes: PART,
+        ..UploadOptions::default()
+    };
+    let error = no_hang(
+        "upload",
+        upload::upload(
+            Arc::clone(mock),
+            data,
+            Some(data.len() as u64),
+            options.clone(),
+        ),
+    )
+    .await
+    .expect_err("part 4 is refused");
+    let Error::UploadInterrupted { handle, cause } = error else {
+        panic!("expected UploadInterrupted, got {error}");
+    };
+    assert!(cause.is_rpc("FILE_PART_INVALID"), "{cause}");
+    (*handle, options)
+}
+
 /// A part the server refuses ends the upload with `UploadInterrupted`; its
 /// handle lists exactly the parts that were confirmed, and resuming sends
 /// only the others.
@@ -567,28 +595,8 @@ async fn a_network_failure_is_retried() {
 async fn an_interrupted_upload_resumes_with_only_the_missing_parts() {
     for (len, big) in [(7 * PART + 9, false), (21 * PART + 1, true)] {
         let mock = Arc::new(Mock::new(4));
-        // Part 4 is refused for good; the window lets parts before it finish.
-        mock.fail(1, part_invalid, is_part(4));
         let data = support::data::pattern(len, 6);
-        let options = UploadOptions {
-            window_bytes: PART,
-            ..UploadOptions::default()
-        };
-        let error = no_hang(
-            "upload",
-            upload::upload(
-                Arc::clone(&mock),
-                &data[..],
-                Some(len as u64),
-                options.clone(),
-            ),
-        )
-        .await
-        .expect_err("part 4 is refused");
-        let Error::UploadInterrupted { handle, cause } = error else {
-            panic!("expected UploadInterrupted, got {error}");
-        };
-        assert!(cause.is_rpc("FILE_PART_INVALID"), "{cause}");
+        let (handle, options) = interrupted_at_part_4(&mock, &data).await;
         assert_eq!(handle.big, big);
         // One part in flight at a time: parts 0-3 were confirmed.
         assert_eq!(
@@ -599,7 +607,7 @@ async fn an_interrupted_upload_resumes_with_only_the_missing_parts() {
         let sent_before = mock.saves().len();
         let uploaded = no_hang(
             "resume",
-            upload::resume(Arc::clone(&mock), &data[..], (*handle).clone(), options),
+            upload::resume(Arc::clone(&mock), &data[..], handle.clone(), options),
         )
         .await
         .expect("resume");
@@ -634,29 +642,11 @@ async fn an_interrupted_upload_resumes_with_only_the_missing_parts() {
 async fn resuming_with_changed_content_is_refused() {
     for (len, big) in [(7 * PART + 9, false), (21 * PART + 1, true)] {
         let mock = Arc::new(Mock::new(4));
-        mock.fail(1, part_invalid, is_part(4));
         let mut data = support::data::pattern(len, 9);
-        let options = UploadOptions {
-            window_bytes: PART,
-            ..UploadOptions::default()
-        };
-        let error = no_hang(
-            "upload",
-            upload::upload(
-                Arc::clone(&mock),
-                &data[..],
-                Some(len as u64),
-                options.clone(),
-            ),
-        )
-        .await
-        .expect_err("part 4 is refused");
-        let Error::UploadInterrupted { handle, .. } = error else {
-            panic!("expected UploadInterrupted, got {error}");
-        };
-        let saved = serde_json::to_string(&*handle).expect("serializes");
+        let (handle, options) = interrupted_at_part_4(&mock, &data).await;
+        let saved = serde_json::to_string(&handle).expect("serializes");
         let restored: UploadHandle = serde_json::from_str(&saved).expect("deserializes");
-        assert_eq!(restored, *handle);
+        assert_eq!(restored, handle);
 
         // One byte of confirmed part 2 changes.
         data[2 * PART + 17] ^= 0x40;
