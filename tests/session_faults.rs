@@ -42,6 +42,31 @@ fn once_after(after: u64, action: impl Fn() + Send + Sync + 'static) -> Progress
     })
 }
 
+/// Downloads `expected` from `location` with a 1 MiB window, setting off
+/// `fault` once the first MiB has arrived, and checks the bytes.
+async fn download_across(
+    fake: &FakeDc,
+    client: &Client,
+    location: &FileLocation,
+    expected: &[u8],
+    what: &str,
+    fault: impl Fn(&World) + Send + Sync + 'static,
+) {
+    let world = Arc::clone(fake.world());
+    let options = DownloadOptions {
+        window_bytes: MIB,
+        progress: Some(once_after(MIB as u64, move || fault(&world))),
+        ..DownloadOptions::default()
+    };
+    let (got, _) = no_hang(
+        "download",
+        fetch(client, location, 0..expected.len() as u64, &options),
+    )
+    .await
+    .unwrap_or_else(|error| panic!("the download across {what} failed: {error}"));
+    assert_same(&got, expected, what);
+}
+
 async fn upload_with(
     client: &Client,
     data: &[u8],
@@ -179,26 +204,15 @@ async fn a_server_clock_that_jumps_back_mid_transfer_is_survived() {
         .expect("upload");
     assert_eq!(fake.faults().fired().clock_rejections, 0);
 
-    let world = Arc::clone(fake.world());
-    let options = DownloadOptions {
-        window_bytes: MIB,
-        progress: Some(once_after(MIB as u64, move || {
-            world.faults().set_clock_offset(-SKEW)
-        })),
-        ..DownloadOptions::default()
-    };
-    let (got, _) = no_hang(
-        "download",
-        fetch(
-            &client,
-            &document.location(),
-            0..data.len() as u64,
-            &options,
-        ),
+    download_across(
+        &fake,
+        &client,
+        &document.location(),
+        &data,
+        "a clock jump",
+        |world| world.faults().set_clock_offset(-SKEW),
     )
-    .await
-    .expect("the download survives the clock jump");
-    assert_same(&got, &data, "downloaded across a clock jump");
+    .await;
     assert!(
         fake.faults().fired().clock_rejections >= 1,
         "the jump was seen"
@@ -447,24 +461,15 @@ async fn a_salt_rotation_mid_transfer_is_survived() {
     let after_upload = fake.faults().fired().salt_rotations;
     assert!(after_upload >= 1, "a rotated salt was refused");
 
-    let world = Arc::clone(fake.world());
-    let options = DownloadOptions {
-        window_bytes: MIB,
-        progress: Some(once_after(MIB as u64, move || world.faults().rotate_salt())),
-        ..DownloadOptions::default()
-    };
-    let (got, _) = no_hang(
-        "download",
-        fetch(
-            &client,
-            &document.location(),
-            0..data.len() as u64,
-            &options,
-        ),
+    download_across(
+        &fake,
+        &client,
+        &document.location(),
+        &data,
+        "a salt rotation",
+        |world| world.faults().rotate_salt(),
     )
-    .await
-    .expect("the download survives the salt rotation");
-    assert_same(&got, &data, "transferred across salt rotations");
+    .await;
     assert!(
         fake.faults().fired().salt_rotations > after_upload,
         "the download met the second rotation"
