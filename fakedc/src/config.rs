@@ -20,6 +20,9 @@ pub struct Limits {
     pub about_length_limit_default: usize,
     /// `about_length_limit_premium`: the longest bio of a Premium user.
     pub about_length_limit_premium: usize,
+    /// How many entries each user's and channel's update log keeps; a
+    /// client further behind gets `differenceTooLong`.
+    pub update_log_capacity: usize,
 }
 
 impl Default for Limits {
@@ -31,6 +34,7 @@ impl Default for Limits {
             file_hashes_per_call: 8,
             about_length_limit_default: 70,
             about_length_limit_premium: 140,
+            update_log_capacity: crate::world::messages::UPDATE_LOG_CAPACITY,
         }
     }
 }
@@ -144,6 +148,12 @@ pub struct Config {
     pub limits: Limits,
     /// The account the cluster starts with, signed in on [`Config::home_dc`].
     pub self_user: SelfUser,
+    /// How many users the cluster starts with (at least 1): user 0 is
+    /// [`Config::self_user`], the others are seeded (`Demo User N`,
+    /// `@demo_userN`, phone `1555` + N in 7 digits, N = index + 1). Each has
+    /// its own pre-shared key on every DC, signed in on its home DC, and
+    /// all of them are each other's contacts.
+    pub users: usize,
 }
 
 impl Default for Config {
@@ -157,6 +167,7 @@ impl Default for Config {
             bandwidth: None,
             limits: Limits::default(),
             self_user: SelfUser::default(),
+            users: 1,
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use grammers_tl_types::{self as tl, Serializable};
@@ -21,6 +21,22 @@ use crate::proto::{self, ClientMessage, MsgIdGenerator, MsgKind, unix_now};
 use crate::rpc::{CallContext, Router, RpcError};
 use crate::transport::{self, Framing};
 use crate::world::World;
+use crate::world::push::PUSH_QUEUE;
+
+/// Numbers the sessions update pushes go to, across the whole process.
+static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
+
+/// Ends a connection's update subscription when the connection ends.
+struct Subscription<'a> {
+    world: &'a World,
+    number: u64,
+}
+
+impl Drop for Subscription<'_> {
+    fn drop(&mut self) {
+        self.world.subscribers().unsubscribe(self.number);
+    }
+}
 
 /// Transport error for an unknown key or a bad `msg_key`.
 const TRANSPORT_AUTH_KEY_NOT_FOUND: i32 = -404;
@@ -130,10 +146,23 @@ where
     };
 
     let (tx, rx) = mpsc::unbounded_channel();
+    // Updates pushed by the world wait in a bounded queue; a forwarder
+    // hands them to the sealer in the session the client uses now.
+    let (push_tx, mut push_rx) = mpsc::channel::<Vec<u8>>(PUSH_QUEUE);
+    let subscription = Subscription {
+        world: &dc.world,
+        number: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
+    };
+    let current_session = AtomicI64::new(0);
+    let push_out = tx.clone();
     let mut inbound = Inbound {
         dc,
         key: key.clone(),
         tx,
+        push_tx,
+        subscription: subscription.number,
+        subscribed: false,
+        current_session: &current_session,
         session_id: None,
         layer: 0,
         disconnect_at: None,
@@ -210,11 +239,33 @@ where
             }
         }
     };
-    tokio::select! {
+    let forwarding = async {
+        while let Some(body) = push_rx.recv().await {
+            let session_id = current_session.load(Ordering::Relaxed);
+            if session_id == 0 {
+                continue;
+            }
+            let pushed = Outgoing::Message {
+                session_id,
+                kind: MsgKind::Notification,
+                body,
+                not_before: Instant::now(),
+                twice: false,
+            };
+            if push_out.send(pushed).is_err() {
+                break;
+            }
+        }
+        std::future::pending::<io::Result<()>>().await
+    };
+    let result = tokio::select! {
         result = reading => result,
         result = sealing => result,
+        result = forwarding => result,
         result = outbound.run(sealed_rx, &mut writer) => result,
-    }
+    };
+    drop(subscription);
+    result
 }
 
 fn lookup_key(dc: &DcShared, packet: &[u8]) -> Option<AuthKey> {
@@ -256,6 +307,13 @@ struct Inbound<'a> {
     dc: &'a DcShared,
     key: AuthKey,
     tx: mpsc::UnboundedSender<Outgoing>,
+    /// The queue the world pushes updates to, once subscribed.
+    push_tx: mpsc::Sender<Vec<u8>>,
+    /// This connection's number among the sessions updates go to.
+    subscription: u64,
+    subscribed: bool,
+    /// The session id pushes go out in (0: none yet).
+    current_session: &'a AtomicI64,
     session_id: Option<i64>,
     layer: i32,
     disconnect_at: Option<Instant>,
@@ -344,6 +402,8 @@ impl Inbound<'_> {
         if self.session_id != Some(header.session_id) {
             // "The server notifies the client that a new session was created."
             self.session_id = Some(header.session_id);
+            self.current_session
+                .store(header.session_id, Ordering::Relaxed);
             let body = tl::enums::NewSession::Created(tl::types::NewSessionCreated {
                 first_msg_id: first.msg_id,
                 unique_id: crate::random::i64(),
@@ -523,12 +583,25 @@ impl Inbound<'_> {
                 return Err(RpcError::new(code, message));
             }
         }
+        // As on Telegram, a session gets updates once it makes an
+        // authorized call that is not a file call nor `invokeWithoutUpdates`.
+        if let (Some(user_id), Some(id)) = (user_id, method)
+            && !self.subscribed
+            && !unwrapped.without_updates
+            && !tl::name_for_id(id).starts_with("upload.")
+        {
+            self.subscribed = true;
+            world
+                .subscribers()
+                .subscribe(self.subscription, user_id, self.push_tx.clone());
+        }
         let ctx = CallContext {
             dc_id: self.dc.dc_id,
             auth_key_id: self.key.id(),
             user_id,
             layer: self.layer,
             world,
+            session: Some(self.subscription),
         };
         let result = self.dc.router.dispatch(&ctx, &query)?;
         Ok(match method {

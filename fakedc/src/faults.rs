@@ -67,6 +67,27 @@ struct FaultState {
     duplicate_answers: u32,
     replay_answers: u32,
     rotate_before_packets: u32,
+    drop_pushes: u32,
+    reorder_pushes: u32,
+    duplicate_pushes: u32,
+    too_long_pushes: u32,
+    too_long_differences: u32,
+}
+
+/// What a push fault does to one pushed update (see [`Faults::drop_pushes`] and the others).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushFault {
+    /// The update never goes out: the client sees a gap.
+    Drop,
+    /// The update goes out twice.
+    Duplicate,
+    /// `updatesTooLong` goes out instead.
+    TooLong,
+    /// The update is held; with `release`, every held one goes out, newest first.
+    Hold {
+        /// This was the last one to hold.
+        release: bool,
+    },
 }
 
 /// How many times each kind of fault has fired since the cluster started.
@@ -100,6 +121,16 @@ pub struct FaultCounts {
     pub replayed_answers: u64,
     /// Answers withheld by [`Faults::hold_answers`].
     pub held_answers: u64,
+    /// Pushed updates thrown away by [`Faults::drop_pushes`].
+    pub dropped_pushes: u64,
+    /// Pushed updates held and sent reversed by [`Faults::reorder_pushes`].
+    pub reordered_pushes: u64,
+    /// Pushed updates sent twice by [`Faults::duplicate_pushes`].
+    pub duplicated_pushes: u64,
+    /// `updatesTooLong` sent instead of an update by [`Faults::too_long_pushes`].
+    pub too_long_pushes: u64,
+    /// `differenceTooLong` answers forced by [`Faults::too_long_differences`].
+    pub too_long_differences: u64,
 }
 
 #[derive(Debug, Default)]
@@ -115,6 +146,11 @@ struct Fired {
     duplicated_answers: AtomicU64,
     replayed_answers: AtomicU64,
     held_answers: AtomicU64,
+    dropped_pushes: AtomicU64,
+    reordered_pushes: AtomicU64,
+    duplicated_pushes: AtomicU64,
+    too_long_pushes: AtomicU64,
+    too_long_differences: AtomicU64,
 }
 
 fn bump(counter: &AtomicU64) {
@@ -421,6 +457,78 @@ impl Faults {
         self.release.send_modify(|generation| *generation += 1);
     }
 
+    /// Throws away the next `updates` pushed updates (one per session
+    /// they go to): the clients see a gap in `pts` and must fetch the
+    /// difference.
+    pub fn drop_pushes(&self, updates: u32) {
+        self.state().drop_pushes += updates;
+    }
+
+    /// Holds the next `updates` pushed updates and then sends them newest
+    /// first (out of `pts` order).
+    pub fn reorder_pushes(&self, updates: u32) {
+        self.state().reorder_pushes += updates;
+    }
+
+    /// Sends each of the next `updates` pushed updates twice.
+    pub fn duplicate_pushes(&self, updates: u32) {
+        self.state().duplicate_pushes += updates;
+    }
+
+    /// Sends `updatesTooLong` instead of each of the next `updates` pushed updates.
+    pub fn too_long_pushes(&self, updates: u32) {
+        self.state().too_long_pushes += updates;
+    }
+
+    /// Answers the next `answers` `updates.getDifference` /
+    /// `updates.getChannelDifference` calls that are not empty with
+    /// `differenceTooLong` / `channelDifferenceTooLong`.
+    pub fn too_long_differences(&self, answers: u32) {
+        self.state().too_long_differences += answers;
+    }
+
+    /// The push fault for the next pushed update, if one is armed.
+    pub(crate) fn take_push_fault(&self) -> Option<PushFault> {
+        let mut state = self.state();
+        let take = |n: &mut u32| {
+            let armed = *n > 0;
+            if armed {
+                *n -= 1;
+            }
+            armed
+        };
+        let fault = if take(&mut state.drop_pushes) {
+            bump(&self.fired.dropped_pushes);
+            PushFault::Drop
+        } else if take(&mut state.too_long_pushes) {
+            bump(&self.fired.too_long_pushes);
+            PushFault::TooLong
+        } else if take(&mut state.duplicate_pushes) {
+            bump(&self.fired.duplicated_pushes);
+            PushFault::Duplicate
+        } else if take(&mut state.reorder_pushes) {
+            bump(&self.fired.reordered_pushes);
+            PushFault::Hold {
+                release: state.reorder_pushes == 0,
+            }
+        } else {
+            return None;
+        };
+        Some(fault)
+    }
+
+    /// Whether this difference must be too long (consumes one armed answer).
+    pub(crate) fn take_too_long_difference(&self) -> bool {
+        let mut state = self.state();
+        if state.too_long_differences > 0 {
+            state.too_long_differences -= 1;
+            bump(&self.fired.too_long_differences);
+            true
+        } else {
+            false
+        }
+    }
+
     /// How many times each fault has fired so far.
     pub fn fired(&self) -> FaultCounts {
         let get = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
@@ -436,6 +544,11 @@ impl Faults {
             duplicated_answers: get(&self.fired.duplicated_answers),
             replayed_answers: get(&self.fired.replayed_answers),
             held_answers: get(&self.fired.held_answers),
+            dropped_pushes: get(&self.fired.dropped_pushes),
+            reordered_pushes: get(&self.fired.reordered_pushes),
+            duplicated_pushes: get(&self.fired.duplicated_pushes),
+            too_long_pushes: get(&self.fired.too_long_pushes),
+            too_long_differences: get(&self.fired.too_long_differences),
         }
     }
 

@@ -50,7 +50,7 @@ pub use config::{Config, Limits, SelfUser, Shaping};
 pub use crypto::AuthKey;
 pub use faults::{FaultCounts, Faults};
 pub use rpc::{Access, CallContext, Router, RpcError};
-pub use world::{BasicGroup, Channel, FileKind, StoredFile, User, World};
+pub use world::{BasicGroup, Channel, Draft, FileKind, PeerTarget, StoredFile, User, World};
 
 use connection::DcShared;
 use world::DcAddress;
@@ -78,6 +78,31 @@ impl fmt::Debug for DcInfo {
     }
 }
 
+/// One of the users a cluster starts with ([`Config::users`]), with its
+/// pre-shared keys.
+#[derive(Clone)]
+pub struct FakeUser {
+    /// 0 for the self user ([`Config::self_user`]), then 1, 2, …
+    pub index: usize,
+    /// The user's id.
+    pub user_id: i64,
+    /// The phone number, digits only.
+    pub phone: String,
+    /// Every DC with this user's key for it (signed in on the home DC).
+    pub dcs: Vec<DcInfo>,
+}
+
+impl fmt::Debug for FakeUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeUser")
+            .field("index", &self.index)
+            .field("user_id", &self.user_id)
+            .field("phone", &self.phone)
+            .field("dcs", &self.dcs)
+            .finish()
+    }
+}
+
 /// A running cluster of fake DCs over one shared world.
 ///
 /// Dropping it stops every listener and connection.
@@ -87,6 +112,7 @@ pub struct FakeDc {
     dcs: Vec<DcInfo>,
     home_dc: i32,
     user_id: i64,
+    users: Vec<FakeUser>,
     listeners: Vec<JoinHandle<()>>,
 }
 
@@ -162,33 +188,9 @@ impl FakeDc {
                 .collect(),
         );
 
-        let user_id = world.lock().users.insert(User {
-            first_name: config.self_user.first_name.clone(),
-            last_name: config.self_user.last_name.clone(),
-            username: config.self_user.username.clone(),
-            phone: Some(config.self_user.phone.clone()),
-            premium: config.self_user.premium,
-            home_dc: config.home_dc,
-            ..User::default()
-        });
-
-        let mut dcs = Vec::new();
-        for &(dc_id, addr) in &bound {
-            let key = AuthKey::generate();
-            let auth_key = *key.bytes();
-            let mut state = world.lock();
-            let key_id = state.keys.register(dc_id, key);
-            if dc_id == config.home_dc {
-                state.keys.sign_in(key_id, user_id);
-                // An established session, old enough to manage the others.
-                state.keys.backdate(key_id, ESTABLISHED_SESSION_AGE);
-            }
-            dcs.push(DcInfo {
-                dc_id,
-                addr,
-                auth_key,
-            });
-        }
+        let users = seed_users(&world, &config, &bound);
+        let dcs = users[0].dcs.clone();
+        let user_id = users[0].user_id;
 
         let mut fake = FakeDc {
             world,
@@ -196,6 +198,7 @@ impl FakeDc {
             dcs,
             home_dc: config.home_dc,
             user_id,
+            users,
             listeners: Vec::new(),
         };
         for (listener, &(dc_id, addr)) in listeners.into_iter().zip(&bound) {
@@ -218,6 +221,77 @@ impl FakeDc {
     /// Every DC of the cluster.
     pub fn dcs(&self) -> &[DcInfo] {
         &self.dcs
+    }
+
+    /// Every user the cluster started with; the first is the self user.
+    pub fn users(&self) -> &[FakeUser] {
+        &self.users
+    }
+
+    /// Sends a text message from `from_user_id` as if one of its other
+    /// sessions had called `messages.sendMessage`: the same checks, copies
+    /// and pushes (every session of the sender and of the receivers gets
+    /// it). Returns the id of the sender's copy.
+    pub fn send_message(
+        &self,
+        from_user_id: i64,
+        to: PeerTarget,
+        text: &str,
+    ) -> Result<i32, RpcError> {
+        self.send_draft(from_user_id, to, Draft::text(text))
+    }
+
+    /// [`FakeDc::send_message`] with everything a message may carry
+    /// (entities, media, a reply, a forward header).
+    pub fn send_draft(
+        &self,
+        from_user_id: i64,
+        to: PeerTarget,
+        draft: Draft,
+    ) -> Result<i32, RpcError> {
+        let mut state = self.world.lock();
+        let stored =
+            world::sending::store_message(&self.world, &mut state, from_user_id, to, draft)?;
+        let id = stored.message.id;
+        let (_, pushes) = world::sending::answer_and_pushes(
+            &self.world,
+            &mut state,
+            &[stored],
+            &[random::i64()],
+            false,
+            None,
+        );
+        drop(state);
+        self.world.push(pushes);
+        Ok(id)
+    }
+
+    /// `user_id` reads `dialog` up to `max_id` (0: everything), as
+    /// `messages.readHistory` / `channels.readHistory` from another
+    /// session would, with the same pushes.
+    pub fn read_history(&self, user_id: i64, dialog: PeerTarget, max_id: i32) {
+        let mut state = self.world.lock();
+        let pushes = match dialog {
+            PeerTarget::Channel(channel_id) => world::reading::read_channel(
+                &self.world,
+                &mut state,
+                user_id,
+                channel_id,
+                max_id,
+                None,
+            ),
+            _ => {
+                world::reading::read_history(&self.world, &mut state, user_id, dialog, max_id, None)
+                    .1
+            }
+        };
+        drop(state);
+        self.world.push(pushes);
+    }
+
+    /// How many sessions of `user_id` are subscribed to updates now.
+    pub fn update_sessions(&self, user_id: i64) -> usize {
+        self.world.subscribers().sessions_of(user_id)
     }
 
     /// The DC with this id.
@@ -386,6 +460,75 @@ impl FakeDc {
             let _ = handle.await;
         }
     }
+}
+
+/// Creates the users of [`Config::users`] (mutual contacts of each other)
+/// and their pre-shared keys: one per DC, signed in on the home DC.
+fn seed_users(world: &World, config: &Config, bound: &[(i32, SocketAddr)]) -> Vec<FakeUser> {
+    let count = config.users.max(1);
+    let mut users = Vec::with_capacity(count);
+    for index in 0..count {
+        let number = index + 1;
+        let user = if index == 0 {
+            User {
+                first_name: config.self_user.first_name.clone(),
+                last_name: config.self_user.last_name.clone(),
+                username: config.self_user.username.clone(),
+                phone: Some(config.self_user.phone.clone()),
+                premium: config.self_user.premium,
+                home_dc: config.home_dc,
+                ..User::default()
+            }
+        } else {
+            User {
+                first_name: "Demo".into(),
+                last_name: format!("User {number}"),
+                username: Some(format!("demo_user{number}")),
+                phone: Some(format!("1555{number:07}")),
+                home_dc: config.home_dc,
+                ..User::default()
+            }
+        };
+        let phone = user.phone.clone().unwrap_or_default();
+        let user_id = world.lock().users.insert(user);
+        let mut dcs = Vec::new();
+        for &(dc_id, addr) in bound {
+            let key = AuthKey::generate();
+            let auth_key = *key.bytes();
+            let mut state = world.lock();
+            let key_id = state.keys.register(dc_id, key);
+            if dc_id == config.home_dc {
+                state.keys.sign_in(key_id, user_id);
+                // An established session, old enough to manage the others.
+                state.keys.backdate(key_id, ESTABLISHED_SESSION_AGE);
+            }
+            dcs.push(DcInfo {
+                dc_id,
+                addr,
+                auth_key,
+            });
+        }
+        users.push(FakeUser {
+            index,
+            user_id,
+            phone,
+            dcs,
+        });
+    }
+    let mut state = world.lock();
+    for a in &users {
+        for b in &users {
+            if a.user_id == b.user_id {
+                continue;
+            }
+            if let Some(user) = state.users.get_mut(a.user_id) {
+                user.contacts.insert(b.user_id);
+                user.contact_of.insert(b.user_id);
+            }
+        }
+    }
+    drop(state);
+    users
 }
 
 impl Drop for FakeDc {

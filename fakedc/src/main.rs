@@ -1,10 +1,23 @@
 //! `fakedc serve`: runs a fake DC cluster until killed, printing one JSON
-//! line per DC so any MTProto client can be pointed at it.
+//! line per user and DC so any MTProto client can be pointed at it.
 //!
 //! ```text
 //! cargo run -p fakedc -- serve --listen 127.0.0.1:0 [--dcs N] [--home-dc N]
-//!     [--latency-ms N] [--bandwidth-mib N] [--max-parts N] [--premium]
+//!     [--users N] [--latency-ms N] [--bandwidth-mib N] [--max-parts N] [--premium]
 //! ```
+//!
+//! The lines are a stable interface. Users come in order (user 0 is the
+//! self user, which older tools read as the only one), each with one line
+//! per DC:
+//!
+//! ```text
+//! {"dc_id":1,"host":"127.0.0.1","port":40001,"auth_key_hex":"<512 hex digits>",
+//!  "user_id":1000000001,"home":true,"user_index":0,"phone":"15550000001"}
+//! ```
+//!
+//! `auth_key_hex` is that user's pre-shared key for that DC; it is signed
+//! in on the line with `"home": true` and unauthorised on the others (the
+//! client exports its authorization there, as on Telegram).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -14,7 +27,7 @@ use fakedc::{Config, FakeDc};
 use std::io::Write;
 
 const USAGE: &str = "usage: fakedc serve [--listen HOST:PORT] [--dcs N] [--home-dc N] \
-[--latency-ms N] [--bandwidth-mib N] [--max-parts N] [--premium]";
+[--users N] [--latency-ms N] [--bandwidth-mib N] [--max-parts N] [--premium]";
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> {
     match args.next().as_deref() {
@@ -42,6 +55,13 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
             "--home-dc" => {
                 config.home_dc = i32::try_from(number("--home-dc", value("--home-dc")?)?)
                     .map_err(|_| "--home-dc: out of range".to_string())?;
+            }
+            "--users" => {
+                let users = number("--users", value("--users")?)?;
+                if !(1..=1000).contains(&users) {
+                    return Err("--users: 1 to 1000".into());
+                }
+                config.users = users as usize;
             }
             "--latency-ms" => {
                 config.latency =
@@ -87,17 +107,21 @@ async fn main() -> ExitCode {
     // The key is printed on purpose: handing it to the client is the point
     // of this command. It only ever unlocks this throwaway loopback server.
     let mut stdout = std::io::stdout().lock();
-    for dc in fake.dcs() {
-        let line = serde_json::json!({
-            "dc_id": dc.dc_id,
-            "host": dc.addr.ip().to_string(),
-            "port": dc.addr.port(),
-            "auth_key_hex": hex(&dc.auth_key),
-            "user_id": fake.user_id(),
-            "home": dc.dc_id == fake.home_dc().dc_id,
-        });
-        if writeln!(stdout, "{line}").is_err() {
-            return ExitCode::FAILURE;
+    for user in fake.users() {
+        for dc in &user.dcs {
+            let line = serde_json::json!({
+                "dc_id": dc.dc_id,
+                "host": dc.addr.ip().to_string(),
+                "port": dc.addr.port(),
+                "auth_key_hex": hex(&dc.auth_key),
+                "user_id": user.user_id,
+                "home": dc.dc_id == fake.home_dc().dc_id,
+                "user_index": user.index,
+                "phone": user.phone,
+            });
+            if writeln!(stdout, "{line}").is_err() {
+                return ExitCode::FAILURE;
+            }
         }
     }
     if stdout.flush().is_err() {

@@ -186,6 +186,8 @@ pub struct Unwrapped {
     pub layer: Option<i32>,
     /// The app details from `initConnection`, if the call was wrapped in it.
     pub client: Option<ClientInfo>,
+    /// The call was wrapped in `invokeWithoutUpdates`.
+    pub without_updates: bool,
     /// The innermost query.
     pub query: Vec<u8>,
 }
@@ -195,6 +197,7 @@ pub struct Unwrapped {
 pub fn unwrap_invoke(mut body: Vec<u8>) -> Result<Unwrapped, ParseError> {
     let mut layer = None;
     let mut client = None;
+    let mut without_updates = false;
     loop {
         body = inflate_if_packed(body)?;
         let Some(id) = constructor_of(&body) else {
@@ -203,7 +206,7 @@ pub fn unwrap_invoke(mut body: Vec<u8>) -> Result<Unwrapped, ParseError> {
         let mut c = Cursor::from_slice(&body[4..]);
         match id {
             INVOKE_WITH_LAYER => layer = Some(read_i32(&mut c)?),
-            INVOKE_WITHOUT_UPDATES => {}
+            INVOKE_WITHOUT_UPDATES => without_updates = true,
             INVOKE_AFTER_MSG => {
                 read_i64(&mut c)?;
             }
@@ -215,6 +218,7 @@ pub fn unwrap_invoke(mut body: Vec<u8>) -> Result<Unwrapped, ParseError> {
                 return Ok(Unwrapped {
                     layer,
                     client,
+                    without_updates,
                     query: body,
                 });
             }

@@ -11,7 +11,9 @@ use grammers_tl_types::{
 };
 use tracing::warn;
 
-use crate::world::{World, WorldState};
+use crate::world::{Refusal, World, WorldState};
+
+pub use crate::world::PeerTarget as Peer;
 
 /// An `rpc_error` to send back: Telegram's numeric code and its error name.
 #[derive(Clone, PartialEq, Eq)]
@@ -116,17 +118,14 @@ pub struct CallContext<'a> {
     pub layer: i32,
     /// The shared world.
     pub world: &'a World,
+    /// The calling session, as update pushes know it (`None` in process).
+    pub session: Option<u64>,
 }
 
-/// What an `InputPeer` names, once resolved for the caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Peer {
-    /// A user (the caller itself for `inputPeerSelf`).
-    User(i64),
-    /// A basic group.
-    Chat(i64),
-    /// A channel or supergroup.
-    Channel(i64),
+impl From<Refusal> for RpcError {
+    fn from(refusal: Refusal) -> Self {
+        RpcError::new(refusal.code, refusal.name)
+    }
 }
 
 impl CallContext<'_> {
@@ -163,6 +162,33 @@ impl CallContext<'_> {
             return Err(invalid());
         }
         Ok(id)
+    }
+
+    /// The channel an `InputChannel` names, with the caller's access hash
+    /// checked (`CHANNEL_INVALID`); a private channel the caller is not in
+    /// is `CHANNEL_PRIVATE` (406).
+    pub fn resolve_input_channel(
+        &self,
+        state: &WorldState,
+        input: &tl::enums::InputChannel,
+    ) -> Result<i64, RpcError> {
+        let viewer = self.require_user()?;
+        let (channel_id, access_hash) = match input {
+            tl::enums::InputChannel::Channel(c) => (c.channel_id, Some(c.access_hash)),
+            tl::enums::InputChannel::FromMessage(c) => (c.channel_id, None),
+            tl::enums::InputChannel::Empty => {
+                return Err(RpcError::bad_request("CHANNEL_INVALID"));
+            }
+        };
+        let channel = state
+            .chats
+            .channel(channel_id)
+            .filter(|_| access_hash.is_none_or(|h| h == self.world.access_hash(viewer, channel_id)))
+            .ok_or_else(|| RpcError::bad_request("CHANNEL_INVALID"))?;
+        if !channel.visible_to(viewer) {
+            return Err(RpcError::new(406, "CHANNEL_PRIVATE"));
+        }
+        Ok(channel_id)
     }
 
     /// What an `InputPeer` names for the caller. Users go through

@@ -1,4 +1,4 @@
-//! `contacts.importContacts` and `contacts.resolveUsername`.
+//! `contacts.importContacts`, `contacts.getContacts` and `contacts.resolveUsername`.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -45,6 +45,36 @@ fn phone_digits(phone: &str) -> String {
 }
 
 pub(super) fn register(router: &mut Router) {
+    router.add::<tl::functions::contacts::GetContacts, _>(|ctx, _| {
+        let viewer = ctx.require_user()?;
+        let state = ctx.world.lock();
+        let me = state
+            .users
+            .get(viewer)
+            .ok_or_else(|| RpcError::internal("USER_GONE"))?;
+        let mut contacts = Vec::new();
+        let mut users = Vec::new();
+        for &id in &me.contacts {
+            let Some(user) = state.users.get(id) else {
+                continue;
+            };
+            let mutual = user.contacts.contains(&viewer);
+            contacts.push(
+                tl::types::Contact {
+                    user_id: id,
+                    mutual,
+                }
+                .into(),
+            );
+            users.push(user.to_tl(ctx.world, viewer));
+        }
+        Ok(tl::types::contacts::Contacts {
+            contacts,
+            saved_count: 0,
+            users,
+        }
+        .into())
+    });
     router.add::<tl::functions::contacts::ImportContacts, _>(|ctx, request| {
         let viewer = ctx.require_user()?;
         let mut guard = ctx.world.lock();

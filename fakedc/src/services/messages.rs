@@ -1,31 +1,51 @@
 //! Media that finalises uploads: `messages.uploadMedia`, `messages.sendMedia`
-//! to Saved Messages, and `photos.uploadProfilePhoto`.
+//! (to any peer: uploaded or stored photos and documents, geo points) and
+//! `photos.uploadProfilePhoto`.
 
 use grammers_tl_types as tl;
 
 use crate::rpc::{CallContext, Router, RpcError};
+use crate::world::sending::{Draft, answer_and_pushes, store_message};
 use crate::world::{FileKind, Finalised, StoredFile, WorldState};
 
 pub(super) fn register(router: &mut Router) {
     router.add::<tl::functions::messages::UploadMedia, _>(|ctx, request| {
-        let viewer = ctx.require_user()?;
         let mut state = ctx.world.lock();
-        check_peer(&state, viewer, &request.peer)?;
+        ctx.resolve_input_peer(&state, &request.peer)?;
         media_from_input(ctx, &mut state, &request.media)
     });
     router.add::<tl::functions::messages::SendMedia, _>(|ctx, request| {
         let viewer = ctx.require_user()?;
         let mut state = ctx.world.lock();
-        check_peer(&state, viewer, &request.peer)?;
+        let target = ctx.resolve_input_peer(&state, &request.peer)?;
+        if request.message.encode_utf16().count() > CAPTION_MAX {
+            return Err(RpcError::bad_request("MEDIA_CAPTION_TOO_LONG"));
+        }
         let media = media_from_input(ctx, &mut state, &request.media)?;
-        Ok(save_message(
-            ctx,
+        let reply_to_msg_id = match request.reply_to {
+            Some(tl::enums::InputReplyTo::Message(r)) => Some(r.reply_to_msg_id),
+            _ => None,
+        };
+        let draft = Draft {
+            text: request.message,
+            entities: request.entities,
+            media: Some(media),
+            reply_to_msg_id,
+            silent: request.silent,
+            ..Draft::default()
+        };
+        let stored = store_message(ctx.world, &mut state, viewer, target, draft)?;
+        let (answer, pushes) = answer_and_pushes(
+            ctx.world,
             &mut state,
-            viewer,
-            request.message,
-            media,
-            request.random_id,
-        ))
+            &[stored],
+            &[request.random_id],
+            true,
+            ctx.session,
+        );
+        drop(state);
+        ctx.world.push(pushes);
+        Ok(answer)
     });
     router.add::<tl::functions::photos::UploadProfilePhoto, _>(|ctx, request| {
         let viewer = ctx.require_user()?;
@@ -86,23 +106,8 @@ fn store(
         .clone()
 }
 
-/// Only the account's own chat (Saved Messages) exists in the fake world so far.
-fn check_peer(
-    state: &WorldState,
-    viewer: i64,
-    peer: &tl::enums::InputPeer,
-) -> Result<(), RpcError> {
-    let ok = match peer {
-        tl::enums::InputPeer::PeerSelf => true,
-        tl::enums::InputPeer::User(u) => u.user_id == viewer && state.users.get(viewer).is_some(),
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(RpcError::bad_request("PEER_ID_INVALID"))
-    }
-}
+/// The longest media caption (Telegram's `caption_length_max`).
+const CAPTION_MAX: usize = 1024;
 
 fn find_file<'s>(
     state: &'s WorldState,
@@ -195,98 +200,19 @@ fn media_from_input(
             }
             tl::enums::InputPhoto::Empty => Err(RpcError::bad_request("MEDIA_INVALID")),
         },
+        M::GeoPoint(g) => match &g.geo_point {
+            tl::enums::InputGeoPoint::Point(p) => Ok(tl::types::MessageMediaGeo {
+                geo: tl::types::GeoPoint {
+                    long: p.long,
+                    lat: p.lat,
+                    access_hash: 0,
+                    accuracy_radius: p.accuracy_radius,
+                }
+                .into(),
+            }
+            .into()),
+            tl::enums::InputGeoPoint::Empty => Err(RpcError::bad_request("MEDIA_INVALID")),
+        },
         _ => Err(RpcError::bad_request("MEDIA_INVALID")),
     }
-}
-
-/// Stores a message in the account's Saved Messages and returns the
-/// `updates` Telegram sends back for it.
-fn save_message(
-    ctx: &CallContext<'_>,
-    state: &mut WorldState,
-    viewer: i64,
-    text: String,
-    media: tl::enums::MessageMedia,
-    random_id: i64,
-) -> tl::enums::Updates {
-    let date = ctx.world.now();
-    let account = state.account(viewer);
-    let id = account.next_message_id;
-    account.next_message_id += 1;
-    account.pts += 1;
-    let pts = account.pts;
-    let message: tl::enums::Message = tl::types::Message {
-        out: true,
-        mentioned: false,
-        media_unread: false,
-        silent: false,
-        post: false,
-        from_scheduled: false,
-        legacy: false,
-        edit_hide: false,
-        pinned: false,
-        noforwards: false,
-        invert_media: false,
-        offline: false,
-        video_processing_pending: false,
-        paid_suggested_post_stars: false,
-        paid_suggested_post_ton: false,
-        id,
-        from_id: Some(tl::types::PeerUser { user_id: viewer }.into()),
-        from_boosts_applied: None,
-        from_rank: None,
-        peer_id: tl::types::PeerUser { user_id: viewer }.into(),
-        saved_peer_id: None,
-        fwd_from: None,
-        via_bot_id: None,
-        via_business_bot_id: None,
-        guestchat_via_from: None,
-        reply_to: None,
-        date,
-        message: text,
-        media: Some(media),
-        reply_markup: None,
-        entities: None,
-        views: None,
-        forwards: None,
-        replies: None,
-        edit_date: None,
-        post_author: None,
-        grouped_id: None,
-        reactions: None,
-        restriction_reason: None,
-        ttl_period: None,
-        quick_reply_shortcut_id: None,
-        effect: None,
-        factcheck: None,
-        report_delivery_until_date: None,
-        paid_message_stars: None,
-        suggested_post: None,
-        schedule_repeat_period: None,
-        summary_from_language: None,
-        rich_message: None,
-    }
-    .into();
-    account.saved_messages.push(message.clone());
-    let users = state
-        .users
-        .get(viewer)
-        .map(|u| vec![u.to_tl(ctx.world, viewer)])
-        .unwrap_or_default();
-    tl::types::Updates {
-        updates: vec![
-            tl::types::UpdateMessageId { id, random_id }.into(),
-            tl::types::UpdateNewMessage {
-                message,
-                pts,
-                pts_count: 1,
-            }
-            .into(),
-        ],
-        users,
-        chats: Vec::new(),
-        date,
-        seq: 0,
-    }
-    .into()
 }

@@ -161,6 +161,15 @@ impl Chats {
         })
     }
 
+    /// The channels and supergroups `user_id` is a member of.
+    pub fn channels_of(&self, user_id: i64) -> Vec<i64> {
+        self.channels
+            .values()
+            .filter(|c| c.members.contains(&user_id))
+            .map(|c| c.id)
+            .collect()
+    }
+
     /// How many channels and supergroups `user_id` is a member of.
     pub fn channels_joined(&self, user_id: i64) -> usize {
         self.channels

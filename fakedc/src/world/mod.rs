@@ -9,6 +9,10 @@
 pub mod chats;
 pub mod files;
 mod keys;
+pub mod messages;
+pub mod push;
+pub mod reading;
+pub mod sending;
 mod users;
 
 use std::any::{Any, TypeId};
@@ -25,6 +29,9 @@ pub use files::{
     UploadMode,
 };
 pub use keys::{Authorization, KeyRecord, Keys};
+pub use messages::{Mailboxes, PeerTarget, StoredMessage};
+pub use push::{Delivery, Subscribers};
+pub use sending::{Draft, Refusal};
 pub use users::{Birthday, MAX_USERNAME_LEN, MIN_USERNAME_LEN, User, Users, is_valid_username};
 
 use crate::config::{Limits, Shaping};
@@ -55,17 +62,15 @@ impl Extensions {
     }
 }
 
-/// An account's update sequence and its Saved Messages.
+/// The Saved Messages of an account, as earlier versions kept them: a
+/// mirror of the account's own chat in its message box
+/// ([`WorldState::mailboxes`], which has everything else), kept for the
+/// tests that read it. `pts` is the box's `pts` after the latest message
+/// saved.
 #[derive(Debug, Clone, Default)]
 pub struct AccountState {
-    /// The account's message box `pts`, bumped by every new message.
+    /// The box's `pts` after the latest message to Saved Messages.
     pub pts: i32,
-    /// The account's `qts`: the sequence of secret-chat updates.
-    pub qts: i32,
-    /// The account's `seq`: the sequence of `updates`/`updatesCombined` containers.
-    pub seq: i32,
-    /// The id the account's next message will get.
-    pub next_message_id: i32,
     /// Messages in the account's own chat (Saved Messages), oldest first.
     pub saved_messages: Vec<grammers_tl_types::enums::Message>,
 }
@@ -81,7 +86,9 @@ pub struct WorldState {
     pub keys: Keys,
     /// Uploads in progress and finalised files.
     pub files: FileStore,
-    /// Each account's update state and Saved Messages, by user id.
+    /// Every user's and channel's messages, `pts` and update log.
+    pub mailboxes: Mailboxes,
+    /// Each account's Saved Messages, by user id (a mirror, see [`AccountState`]).
     pub accounts: HashMap<i64, AccountState>,
     /// Who blocked whom: the contacts service writes them, the users
     /// service shows them in full profiles.
@@ -158,17 +165,6 @@ impl WorldState {
     pub fn is_premium(&self, user_id: i64) -> bool {
         self.users.get(user_id).is_some_and(|u| u.premium)
     }
-
-    /// The account state of `user_id`, created empty on first use.
-    pub fn account(&mut self, user_id: i64) -> &mut AccountState {
-        self.accounts
-            .entry(user_id)
-            .or_insert_with(|| AccountState {
-                pts: 1,
-                next_message_id: 1,
-                ..AccountState::default()
-            })
-    }
 }
 
 /// The shared world: state, limits, shaping, faults and the cluster layout.
@@ -184,6 +180,7 @@ pub struct World {
     total_calls: AtomicU64,
     connections: AtomicU64,
     served_chunks: Mutex<Vec<ServedChunk>>,
+    subscribers: Subscribers,
 }
 
 /// One `upload.getFile` answer with data, as [`World::served_chunks`] logs it.
@@ -203,7 +200,10 @@ impl World {
         let mut secret = [0u8; 32];
         crate::random::fill(&mut secret);
         Self {
-            state: Mutex::new(WorldState::default()),
+            state: Mutex::new(WorldState {
+                mailboxes: Mailboxes::with_log_capacity(limits.update_log_capacity),
+                ..WorldState::default()
+            }),
             faults: Faults::default(),
             shaping,
             limits,
@@ -213,6 +213,7 @@ impl World {
             total_calls: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             served_chunks: Mutex::new(Vec::new()),
+            subscribers: Subscribers::default(),
         }
     }
 
@@ -224,6 +225,16 @@ impl World {
     /// The fault switchboard.
     pub fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// The sessions subscribed to updates.
+    pub fn subscribers(&self) -> &Subscribers {
+        &self.subscribers
+    }
+
+    /// Pushes updates to the sessions they are for, through the push faults.
+    pub fn push(&self, deliveries: Vec<Delivery>) {
+        self.subscribers.deliver(&self.faults, deliveries);
     }
 
     /// Latency and bandwidth settings.
