@@ -4,6 +4,7 @@
 //! update stream. A test crate that uses this also includes
 //! `support/grammers.rs` as `grammers_support`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use fakedc::FakeDc;
@@ -12,6 +13,8 @@ use grammers_client::client::UpdateStream;
 use grammers_client::tl;
 use grammers_client::update::Update;
 use grammers_mtsender::{SenderPool, UpdatesConfiguration};
+use grammers_session::Session;
+use grammers_session::types::{UpdateState, UpdatesState};
 use grammers_session::updates::UpdatesLike;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -24,14 +27,31 @@ pub struct Person {
     pub runner: JoinHandle<()>,
 }
 
-/// Fake DC user `index` (0 is the self user), on its own keys.
+/// Fake DC user `index` (0 is the self user), on its own keys, signed in
+/// and subscribed to updates, with the server's update state stored in its
+/// session (so its stream starts from now).
 pub async fn person(dc: &FakeDc, index: usize) -> Person {
     let user = &dc.users()[index];
     let keys: Vec<_> = user.dcs.iter().map(|d| (d.dc_id, d.auth_key)).collect();
     let session = crate::grammers_support::seeded_session(dc, &keys, dc.home_dc().dc_id).await;
-    let pool = SenderPool::new(session, crate::grammers_support::API_ID);
+    let pool = SenderPool::new(Arc::clone(&session), crate::grammers_support::API_ID);
     let client = Client::new(pool.handle);
     let runner = tokio::spawn(pool.runner.run());
+    client.get_me().await.expect("get_me");
+    let tl::enums::updates::State::State(state) = client
+        .invoke(&tl::functions::updates::GetState {})
+        .await
+        .expect("getState");
+    session
+        .set_update_state(UpdateState::All(UpdatesState {
+            pts: state.pts,
+            qts: state.qts,
+            date: state.date,
+            seq: state.seq,
+            channels: Vec::new(),
+        }))
+        .await
+        .expect("memory session");
     Person {
         client,
         user_id: user.user_id,
@@ -45,7 +65,7 @@ impl Person {
     pub async fn stream(&mut self) -> UpdateStream {
         let updates = self.updates.take().expect("the stream is taken once");
         self.client
-            .stream_updates(updates, UpdatesConfiguration { catch_up: false })
+            .stream_updates(updates, UpdatesConfiguration { catch_up: true })
             .await
             .expect("update stream")
     }
