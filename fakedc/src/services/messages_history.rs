@@ -16,7 +16,7 @@ const MAX_LIMIT: i32 = 100;
 const DEFAULT_LIMIT: i32 = 20;
 
 /// A dialog's messages for `viewer`, newest first.
-fn dialog_messages<'s>(state: &'s WorldState, viewer: i64, dialog: Peer) -> Vec<&'s StoredMessage> {
+fn dialog_messages(state: &WorldState, viewer: i64, dialog: Peer) -> Vec<&StoredMessage> {
     match dialog {
         Peer::Channel(c) => state
             .mailboxes

@@ -70,7 +70,7 @@ fn contents(
             Logged::NewMessage(id) => {
                 messages.extend(log_box.messages().get(id).map(|m| m.view(viewer)))
             }
-            Logged::Other(update) => others.push(update.clone()),
+            Logged::Other(update) => others.push((**update).clone()),
         }
     }
     (messages, others)

@@ -84,8 +84,9 @@ impl StoredMessage {
 pub enum Logged {
     /// A new message with this id (in the log's box), shown as it is now.
     NewMessage(i32),
-    /// Any other update that moves `pts` (reads, deletions).
-    Other(tl::enums::Update),
+    /// Any other update that moves `pts` (reads, deletions); boxed, since
+    /// an `Update` is kilobytes and the log holds many entries.
+    Other(Box<tl::enums::Update>),
 }
 
 /// One entry of an update log.

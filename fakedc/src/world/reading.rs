@@ -76,7 +76,7 @@ pub fn read_history(
         pts_count: 1,
     };
     inbox.pts = user_box.pts + 1;
-    let pts = user_box.log_update(1, Logged::Other(inbox.clone().into()));
+    let pts = user_box.log_update(1, Logged::Other(Box::new(inbox.clone().into())));
     let mut deliveries = vec![Delivery {
         user_id: reader,
         except_session: caller,
@@ -113,7 +113,7 @@ pub fn read_history(
             pts: sender_box.pts + 1,
             pts_count: 1,
         };
-        sender_box.log_update(1, Logged::Other(update.clone().into()));
+        sender_box.log_update(1, Logged::Other(Box::new(update.clone().into())));
         deliveries.push(Delivery {
             user_id: sender,
             except_session: None,
@@ -234,7 +234,7 @@ pub fn delete_messages(
             pts: owner_box.pts + pts_count,
             pts_count,
         };
-        let pts = owner_box.log_update(pts_count, Logged::Other(update.clone().into()));
+        let pts = owner_box.log_update(pts_count, Logged::Other(Box::new(update.clone().into())));
         let updates = if owner == user {
             affected = Affected { pts, pts_count };
             container(vec![update.into()], date, 0)
@@ -294,7 +294,7 @@ pub fn delete_channel_messages(
         pts: channel_box.pts + pts_count,
         pts_count,
     };
-    let pts = channel_box.log_update(pts_count, Logged::Other(update.clone().into()));
+    let pts = channel_box.log_update(pts_count, Logged::Other(Box::new(update.clone().into())));
     let deliveries = members
         .into_iter()
         .map(|member| {
