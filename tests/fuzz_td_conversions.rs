@@ -12,7 +12,7 @@
 //! CI runs 512 cases (a few seconds). A long run:
 //!
 //! ```sh
-//! TGCMD_FUZZ_CASES=200000 cargo test --release --test fuzz_td_conversions
+//! TGCMD_FUZZ_RANDOM=1 TGCMD_FUZZ_CASES=200000 cargo test --release --test fuzz_td_conversions
 //! ```
 //!
 //! (release builds drop the overflow checks; for those, run the long run in
@@ -22,7 +22,7 @@ mod support;
 
 use grammers_tl_types::{self as tl, Deserializable, Serializable};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use tgcmd::td;
 
 /// Which TL type a seed holds, so mutated bytes are read back as that type.
@@ -329,11 +329,19 @@ fn conversions_survive_mutated_server_answers() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(512);
-    let mut runner = TestRunner::new(Config {
+    let config = Config {
         cases,
         failure_persistence: None,
         ..Config::default()
-    });
+    };
+    // CI runs one fixed sequence of cases, so a red run is reproducible
+    // and the parse-rate floor below is not a coin toss;
+    // `TGCMD_FUZZ_RANDOM=1` draws fresh cases for long runs.
+    let mut runner = if std::env::var_os("TGCMD_FUZZ_RANDOM").is_some() {
+        TestRunner::new(config)
+    } else {
+        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+    };
     let parsed = std::sync::atomic::AtomicU32::new(0);
     let strategy = (
         any::<prop::sample::Index>(),
@@ -353,11 +361,14 @@ fn conversions_survive_mutated_server_answers() {
     if let Err(e) = result {
         panic!("{e}");
     }
-    // Most mutations keep the TL readable (an integer field changed), so
-    // the conversions really ran on extreme values.
+    // Many mutations keep the TL readable (an integer field changed), so
+    // the conversions really ran on extreme values. About a quarter parse
+    // (a word written over a constructor id or a vector length does not);
+    // the floor of an eighth only catches a fuzzer that stopped reaching
+    // the conversions at all.
     let parsed = parsed.into_inner();
     assert!(
-        parsed * 4 >= cases,
+        parsed * 8 >= cases,
         "only {parsed} of {cases} mutated answers still parsed"
     );
 }
