@@ -31,8 +31,11 @@ pub mod lines;
 pub mod media;
 mod private_files;
 pub mod td;
+pub mod tgl;
 pub mod transfer;
 pub mod types;
+pub mod update_stream;
+pub mod updates;
 
 /// Signing in (kept at its old path; lives in [`client::auth`]).
 pub use client::auth;

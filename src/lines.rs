@@ -22,6 +22,12 @@
 //!   starts with `queue full`; the reader never blocks on one account, so a
 //!   busy account cannot hold up the others. (The writer is bounded too:
 //!   when the output is not read, workers and then the reader wait for it.)
+//! - **Updates.** With [`LineServerConfig::forward_updates`], every
+//!   account's update stream ([`Client::updates`](crate::Client::updates))
+//!   is written too, as `chat_update` events whose payload `type` is the
+//!   update's (`msg_receive`, `get_difference_end`, …), interleaved with
+//!   the answers. When serving ends, the streams are closed and their
+//!   update state saved.
 //! - **Idle workers.** A worker with nothing to do for
 //!   [`LineServerConfig::idle_timeout`] stops; the account's next line
 //!   starts a new one, which waits for the old one to finish first.
@@ -92,6 +98,9 @@ pub struct LineServerConfig {
     pub queue_capacity: usize,
     /// How long a worker waits for a request before it stops.
     pub idle_timeout: Duration,
+    /// Whether to write every served account's updates as events (off by
+    /// default: a server that only answers commands stays quiet).
+    pub forward_updates: bool,
 }
 
 impl Default for LineServerConfig {
@@ -100,6 +109,7 @@ impl Default for LineServerConfig {
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            forward_updates: false,
         }
     }
 }
@@ -229,6 +239,12 @@ impl LineServer {
     {
         let (events, to_write) = mpsc::channel::<String>(EVENT_BUFFER);
         let writer = tokio::spawn(write_events(to_write, output));
+        let (stop_updates, stopped) = tokio::sync::watch::channel(false);
+        let forwarders = if self.config.forward_updates {
+            self.forward_updates(&events, &stopped)
+        } else {
+            Vec::new()
+        };
         let mut workers: HashMap<Option<i64>, Worker> = HashMap::new();
         let mut buf = Vec::new();
         let read_result = loop {
@@ -269,10 +285,15 @@ impl LineServer {
                 ));
             }
         };
-        // Let every worker finish its queue, then the writer.
+        // Let every worker finish its queue, close the update streams,
+        // then the writer.
         for (_, worker) in workers.drain() {
             drop(worker.queue);
             let _ = worker.task.await;
+        }
+        let _ = stop_updates.send(true);
+        for forwarder in forwarders {
+            let _ = forwarder.await;
         }
         drop(events);
         let write_result = match writer.await {
@@ -280,6 +301,49 @@ impl LineServer {
             Err(e) => Err(io::Error::other(e)),
         };
         read_result.and(write_result)
+    }
+
+    /// Starts writing every served account's updates to `events` until
+    /// `stopped` turns true.
+    fn forward_updates(
+        &self,
+        events: &mpsc::Sender<String>,
+        stopped: &tokio::sync::watch::Receiver<bool>,
+    ) -> Vec<JoinHandle<()>> {
+        let mut forwarders = Vec::new();
+        for (userbot_id, client) in self.dispatcher.accounts().entries() {
+            let mut stream = match client.updates() {
+                Ok(stream) => stream,
+                Err(e) => {
+                    tracing::warn!(userbot_id, "no update stream: {e}");
+                    continue;
+                }
+            };
+            let events = events.clone();
+            let mut stopped = stopped.clone();
+            forwarders.push(tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        update = stream.next() => match update {
+                            Some(update) => {
+                                let line = update.to_event(userbot_id).to_string();
+                                if events.send(line).await.is_err() {
+                                    break;
+                                }
+                            }
+                            None => break,
+                        },
+                        // The guard wait_for returns is not Send: drop it
+                        // inside the branch's own future.
+                        () = async {
+                            let _ = stopped.wait_for(|stop| *stop).await;
+                        } => break,
+                    }
+                }
+                stream.close().await;
+            }));
+        }
+        forwarders
     }
 
     /// Queues `line` on its account's worker; returns the event to write

@@ -19,10 +19,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("client", &["transfer", "error", "types", "private_files"]),
     ("media", &["client", "transfer", "error", "types"]),
     ("td", &["error", "types"]),
+    ("tgl", &["td", "error", "types"]),
+    ("updates", &[]),
     (
         "commands",
         &[
             "td",
+            "tgl",
             "client",
             "media",
             "transfer",
@@ -31,7 +34,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "private_files",
         ],
     ),
-    ("lines", &["commands", "error"]),
+    (
+        "update_stream",
+        &["updates", "tgl", "td", "client", "error", "types"],
+    ),
+    ("lines", &["commands", "update_stream", "error"]),
 ];
 
 fn source_files(dir: &Path, files: &mut Vec<PathBuf>) {

@@ -7,13 +7,16 @@
 //! - `runner.rs`: the supervisor that keeps grammers' runner alive;
 //! - `auth.rs`: signing in; `peers.rs`: access hashes;
 //! - `media_pool.rs`: the media connections and the [`crate::transfer::TransferApi`]
-//!   implementation the transfer engine runs on.
+//!   implementation the transfer engine runs on;
+//! - `update_feed.rs`: pushed updates and the update state in answers,
+//!   handed to the update stream.
 
 mod app_config;
 pub mod auth;
 mod media_pool;
 mod peers;
 mod runner;
+mod update_feed;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -35,6 +38,8 @@ use crate::types::User;
 use runner::{PoolFactory, Supervisor};
 
 pub(crate) use media_pool::MediaPool;
+use update_feed::UpdateFeed;
+pub(crate) use update_feed::UpdateInput;
 
 /// The default number of extra connections the transfer engine opens per DC.
 pub const DEFAULT_MEDIA_CONNECTIONS: usize = 4;
@@ -352,7 +357,7 @@ impl ClientBuilder {
             flood_sleep_threshold: self.flood_sleep_threshold,
         };
         let api_id = self.api_id;
-        let (factory, session): (PoolFactory, _) = match &self.session {
+        let (make_pool, session): (PoolFactory, _) = match &self.session {
             SessionStore::Memory => {
                 let session = Arc::new(MemorySession::default());
                 self.seed(session.as_ref()).await?;
@@ -372,6 +377,18 @@ impl ClientBuilder {
                 (factory, erased)
             }
         };
+        // Every runner's pushed updates go to the one feed.
+        let update_feed = Arc::new(UpdateFeed::new());
+        let feed = Arc::clone(&update_feed);
+        let runners = std::sync::atomic::AtomicU64::new(0);
+        let factory: PoolFactory = Box::new(move || {
+            let mut pool = make_pool();
+            let (_, closed) = tokio::sync::mpsc::channel(1);
+            let pushed = std::mem::replace(&mut pool.updates, closed);
+            let first = runners.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 0;
+            feed.attach(pushed, first);
+            pool
+        });
         let stores = self.store_paths()?;
         let client = Client {
             inner: Arc::new(ClientInner {
@@ -389,6 +406,7 @@ impl ClientBuilder {
                 self_id: Default::default(),
                 known_users: Default::default(),
                 stores,
+                update_feed,
             }),
         };
         // grammers connects lazily; make the first round trip now so a wrong
@@ -448,6 +466,10 @@ impl ParamsSeed {
                 threshold: self.flood_sleep_threshold,
                 ..AutoSleep::default()
             }),
+            // Drained at once into the update feed; a burst beyond it is a
+            // gap the updates engine fetches.
+            updates_channel_capacity: std::num::NonZeroUsize::new(1024)
+                .unwrap_or(std::num::NonZeroUsize::MIN),
             ..ConnectionParams::default()
         }
     }
@@ -490,6 +512,8 @@ pub(crate) struct ClientInner {
     /// answers built without a network call).
     pub(crate) known_users: std::sync::Mutex<HashMap<i64, tl::types::User>>,
     pub(crate) stores: StorePaths,
+    /// Pushed updates and the update state in answers, for the update stream.
+    pub(crate) update_feed: Arc<UpdateFeed>,
 }
 
 /// A connected Telegram account (or one still signing in).
@@ -519,7 +543,10 @@ impl Client {
     /// ([`ClientBuilder::request_timeout`]; [`Error::Timeout`]). If the
     /// connection's runner dies with the request in flight, the error is
     /// [`Error::ConnectionLost`]; the client reconnects by itself.
-    pub async fn invoke<R: RemoteCall>(&self, request: &R) -> Result<R::Return> {
+    pub async fn invoke<R: RemoteCall<Return: 'static> + 'static>(
+        &self,
+        request: &R,
+    ) -> Result<R::Return> {
         self.invoke_with_timeout(request, self.inner.request_timeout)
             .await
     }
@@ -535,7 +562,7 @@ impl Client {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn invoke_with_timeout<R: RemoteCall>(
+    pub async fn invoke_with_timeout<R: RemoteCall<Return: 'static> + 'static>(
         &self,
         request: &R,
         timeout: Duration,
@@ -545,28 +572,38 @@ impl Client {
     }
 
     /// Like [`Client::invoke`], owning the request (handy in closures).
-    pub(crate) async fn invoke_owned<R: RemoteCall>(&self, request: R) -> Result<R::Return> {
+    pub(crate) async fn invoke_owned<R: RemoteCall<Return: 'static> + 'static>(
+        &self,
+        request: R,
+    ) -> Result<R::Return> {
         self.invoke(&request).await
     }
 
     /// Sends a raw TL function to a given DC (same guard and deadline as
     /// [`Client::invoke`]).
-    pub async fn invoke_in_dc<R: RemoteCall>(&self, dc_id: i32, request: &R) -> Result<R::Return> {
+    pub async fn invoke_in_dc<R: RemoteCall<Return: 'static> + 'static>(
+        &self,
+        dc_id: i32,
+        request: &R,
+    ) -> Result<R::Return> {
         self.call_in_dc(dc_id, request, self.inner.request_timeout)
             .await
     }
 
-    async fn call_in_dc<R: RemoteCall>(
+    async fn call_in_dc<R: RemoteCall<Return: 'static> + 'static>(
         &self,
         dc_id: i32,
         request: &R,
         timeout: Duration,
     ) -> Result<R::Return> {
         check_request_size(serialized_size(request))?;
-        self.on_connection("an answer from Telegram", timeout, |tg| async move {
-            tg.invoke_in_dc(dc_id, request).await
-        })
-        .await
+        let answer = self
+            .on_connection("an answer from Telegram", timeout, |tg| async move {
+                tg.invoke_in_dc(dc_id, request).await
+            })
+            .await?;
+        self.inner.update_feed.record_answer(request, &answer);
+        Ok(answer)
     }
 
     /// Runs `call` with the current grammers client, within `timeout`

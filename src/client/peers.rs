@@ -112,6 +112,11 @@ impl Client {
             .map(|r| r.auth.hash()))
     }
 
+    /// Whether the session has an access hash for `peer` (no network).
+    pub(crate) async fn knows_peer(&self, peer: PeerId) -> bool {
+        matches!(self.cached_hash(Some(peer)).await, Ok(Some(_)))
+    }
+
     /// The `InputUser` for `user_id`: `inputUserSelf` for the account
     /// itself, otherwise with the access hash the session remembers. For a
     /// user the session never saw, Telegram is asked once; if it does not

@@ -54,8 +54,11 @@
 //! `-id`, a channel or supergroup `-1000000000000 - id`.
 
 pub mod bootstrap;
+pub mod chat_access;
+pub mod history;
 pub mod ids;
 pub mod limits;
+pub mod messages;
 pub mod profile;
 pub mod profile_store;
 pub mod settings;
@@ -216,6 +219,15 @@ impl SpecRef {
             section,
         }
     }
+
+    /// tg-cli's Python bindings; `section` is the function as the spec
+    /// writes it (`peer.send_msg`, `tgl.msg_global_search`).
+    pub const fn tg_cli(section: &'static str) -> Self {
+        SpecRef {
+            file: "tg-cli-python-bindings.txt",
+            section,
+        }
+    }
 }
 
 /// An MTProto function, by its TL name and constructor id.
@@ -228,6 +240,18 @@ pub struct Method {
 }
 
 impl Method {
+    /// For a command that sends nothing at all (`restore_msg`): constructor
+    /// id 0, which no TL function has.
+    pub const NOTHING: Method = Method {
+        name: "(nothing sent)",
+        constructor_id: 0,
+    };
+
+    /// Whether the command sends nothing (see [`Method::NOTHING`]).
+    pub const fn is_nothing(&self) -> bool {
+        self.constructor_id == 0
+    }
+
     /// The method `F`, named `name`.
     pub const fn of<F: Identifiable>(name: &'static str) -> Self {
         Method {
@@ -439,6 +463,8 @@ impl Registry {
             profile::commands(),
             bootstrap::commands(),
             settings::commands(),
+            messages::commands(),
+            history::commands(),
         ]
         .into_iter()
         .flatten()
@@ -531,6 +557,19 @@ impl AccountPool {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&userbot_id)
+    }
+
+    /// Every account served, by `userbot_id`, sorted.
+    pub fn entries(&self) -> Vec<(i64, Client)> {
+        let mut entries: Vec<(i64, Client)> = self
+            .clients
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(id, client)| (*id, client.clone()))
+            .collect();
+        entries.sort_unstable_by_key(|(id, _)| *id);
+        entries
     }
 
     /// The account served as `userbot_id`.

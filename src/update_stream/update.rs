@@ -1,0 +1,217 @@
+//! The typed [`Update`]: what the update stream yields, one variant per
+//! tg-cli callback plus what a client needs beyond them.
+
+use grammers_tl_types as tl;
+use serde::Serialize;
+
+use crate::td::ids::ChatRef;
+use crate::tgl::{Msg, Peer, PeerDirectory, chat_ref_of};
+
+/// One event of the update stream. In the JSON dispatcher each is the
+/// payload of a `chat_update` event, with `type` as below:
+///
+/// ```text
+/// {"type":"chat_update","userbot_id":1,"payload":{"userbot_id":1,"type":"msg_receive","msg":{…},"edited":false}}
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Update {
+    /// `on_msg_receive`: a new message (incoming, or the account's own
+    /// from another session), or an edited one (`edited: true`).
+    MsgReceive {
+        /// The message.
+        msg: Msg,
+        /// Whether this is an edit of a message seen before.
+        edited: bool,
+    },
+    /// `on_our_id`: the signed-in account, once per connection.
+    OurId {
+        /// The account's user id.
+        id: i64,
+    },
+    /// `on_binlog_replay_end`: the persisted update state was loaded; what
+    /// follows comes from the network.
+    BinlogReplayEnd,
+    /// `on_get_difference_end`: the first catch-up of this start has
+    /// finished; everything missed while offline came before it.
+    GetDifferenceEnd,
+    /// `on_user_update`: something about a user changed.
+    UserUpdate {
+        /// The user.
+        peer: Peer,
+        /// What changed: `name`, `username`, `phone`, `status`, `photo`.
+        what_changed: Vec<String>,
+    },
+    /// `on_chat_update`: something about a group or channel changed.
+    ChatUpdate {
+        /// The chat.
+        peer: Peer,
+        /// What changed: `title`, `photo`, `members`, `admin`.
+        what_changed: Vec<String>,
+    },
+    /// Someone is typing (or stopped: `typing: false`).
+    Typing {
+        /// The chat (TDLib id).
+        chat_id: i64,
+        /// Who.
+        user_id: i64,
+        /// Whether they are typing (`false` for the cancel action).
+        typing: bool,
+        /// The MTProto action, e.g. `sendMessageTypingAction`.
+        action: String,
+    },
+    /// The other side read the account's messages up to `max_id`.
+    ReadOutbox {
+        /// The chat (TDLib id).
+        chat_id: i64,
+        /// The last message read.
+        max_id: i32,
+    },
+    /// The account read a chat up to `max_id` (on another session too).
+    ReadInbox {
+        /// The chat (TDLib id).
+        chat_id: i64,
+        /// The last message read.
+        max_id: i32,
+    },
+    /// Messages were deleted. `chat_id` is known for channels; elsewhere
+    /// ids are unique within the account's message box, so Telegram does
+    /// not say.
+    MsgDelete {
+        /// The channel (TDLib id), or `None` outside channels.
+        chat_id: Option<i64>,
+        /// The deleted messages.
+        msg_ids: Vec<i32>,
+    },
+    /// Telegram could not send everything missed (`differenceTooLong`):
+    /// the history of `chat_id` (of every chat, for `None`) may have gaps;
+    /// reload it with `get_history` if it matters.
+    GapsPossible {
+        /// The channel (TDLib id), or `None` for the account's chats.
+        chat_id: Option<i64>,
+    },
+}
+
+impl Update {
+    /// The JSON dispatcher's event for this update of account `userbot_id`:
+    /// `{"type":"chat_update","userbot_id":N,"payload":{"userbot_id":N,"type":…,…}}`.
+    pub fn to_event(&self, userbot_id: i64) -> serde_json::Value {
+        // An Update is strings, numbers and lists: it always serializes.
+        let mut payload = serde_json::to_value(self)
+            .unwrap_or_else(|_| serde_json::json!({"type": self.kind()}));
+        if let Some(fields) = payload.as_object_mut() {
+            fields.insert("userbot_id".into(), userbot_id.into());
+        }
+        serde_json::json!({"type": "chat_update", "userbot_id": userbot_id, "payload": payload})
+    }
+
+    /// The JSON `type` of this update.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Update::MsgReceive { .. } => "msg_receive",
+            Update::OurId { .. } => "our_id",
+            Update::BinlogReplayEnd => "binlog_replay_end",
+            Update::GetDifferenceEnd => "get_difference_end",
+            Update::UserUpdate { .. } => "user_update",
+            Update::ChatUpdate { .. } => "chat_update",
+            Update::Typing { .. } => "typing",
+            Update::ReadOutbox { .. } => "read_outbox",
+            Update::ReadInbox { .. } => "read_inbox",
+            Update::MsgDelete { .. } => "msg_delete",
+            Update::GapsPossible { .. } => "gaps_possible",
+        }
+    }
+
+    /// The typed updates for one MTProto update. `own` marks updates that
+    /// came back in the answer of this client's own request: the messages
+    /// it sent itself are its commands' answers, not news.
+    pub fn from_tl(update: &tl::enums::Update, peers: &PeerDirectory, own: bool) -> Vec<Update> {
+        use tl::enums::Update as U;
+        let msg = |message: &tl::enums::Message, edited: bool| {
+            Msg::from_tl(message, peers, None).map(|msg| Update::MsgReceive { msg, edited })
+        };
+        let typing = |chat: ChatRef, from: i64, action: &tl::enums::SendMessageAction| {
+            Update::Typing {
+                chat_id: chat.chat_id(),
+                user_id: from,
+                typing: !matches!(
+                    action,
+                    tl::enums::SendMessageAction::SendMessageCancelAction
+                ),
+                action: crate::tgl::constructor_name("", action)
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| if i == 0 { c.to_ascii_lowercase() } else { c })
+                    .collect(),
+            }
+        };
+        let user = |user_id: i64, what: &[&str]| Update::UserUpdate {
+            peer: peers.peer(ChatRef::User(user_id)),
+            what_changed: what.iter().map(|w| w.to_string()).collect(),
+        };
+        let chat = |chat: ChatRef, what: &[&str]| Update::ChatUpdate {
+            peer: peers.peer(chat),
+            what_changed: what.iter().map(|w| w.to_string()).collect(),
+        };
+        let update = match update {
+            U::NewMessage(u) if !own => msg(&u.message, false),
+            U::NewChannelMessage(u) if !own => msg(&u.message, false),
+            U::EditMessage(u) => msg(&u.message, true),
+            U::EditChannelMessage(u) => msg(&u.message, true),
+            U::DeleteMessages(u) => Some(Update::MsgDelete {
+                chat_id: None,
+                msg_ids: u.messages.clone(),
+            }),
+            U::DeleteChannelMessages(u) => Some(Update::MsgDelete {
+                chat_id: Some(ChatRef::Channel(u.channel_id).chat_id()),
+                msg_ids: u.messages.clone(),
+            }),
+            U::UserTyping(u) => Some(typing(ChatRef::User(u.user_id), u.user_id, &u.action)),
+            U::ChatUserTyping(u) => Some(typing(
+                ChatRef::BasicGroup(u.chat_id),
+                chat_ref_of(&u.from_id).chat_id(),
+                &u.action,
+            )),
+            U::ChannelUserTyping(u) => Some(typing(
+                ChatRef::Channel(u.channel_id),
+                chat_ref_of(&u.from_id).chat_id(),
+                &u.action,
+            )),
+            U::ReadHistoryOutbox(u) => Some(Update::ReadOutbox {
+                chat_id: chat_ref_of(&u.peer).chat_id(),
+                max_id: u.max_id,
+            }),
+            U::ReadHistoryInbox(u) => Some(Update::ReadInbox {
+                chat_id: chat_ref_of(&u.peer).chat_id(),
+                max_id: u.max_id,
+            }),
+            U::ReadChannelOutbox(u) => Some(Update::ReadOutbox {
+                chat_id: ChatRef::Channel(u.channel_id).chat_id(),
+                max_id: u.max_id,
+            }),
+            U::ReadChannelInbox(u) => Some(Update::ReadInbox {
+                chat_id: ChatRef::Channel(u.channel_id).chat_id(),
+                max_id: u.max_id,
+            }),
+            U::UserName(u) => Some(user(u.user_id, &["name", "username"])),
+            U::UserStatus(u) => Some(user(u.user_id, &["status"])),
+            U::UserPhone(u) => Some(user(u.user_id, &["phone"])),
+            U::User(u) => Some(user(u.user_id, &["name", "username", "photo"])),
+            U::ChatParticipants(u) => {
+                let chat_id = match &u.participants {
+                    tl::enums::ChatParticipants::Forbidden(p) => p.chat_id,
+                    tl::enums::ChatParticipants::Participants(p) => p.chat_id,
+                };
+                Some(chat(ChatRef::BasicGroup(chat_id), &["members"]))
+            }
+            U::ChatParticipantAdd(u) => Some(chat(ChatRef::BasicGroup(u.chat_id), &["members"])),
+            U::ChatParticipantDelete(u) => {
+                Some(chat(ChatRef::BasicGroup(u.chat_id), &["members"]))
+            }
+            U::Chat(u) => Some(chat(ChatRef::BasicGroup(u.chat_id), &["title", "photo"])),
+            U::Channel(u) => Some(chat(ChatRef::Channel(u.channel_id), &["title", "photo"])),
+            _ => None,
+        };
+        update.into_iter().collect()
+    }
+}
