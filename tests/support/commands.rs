@@ -138,3 +138,139 @@ pub trait CommandChecks {
         );
     }
 }
+
+/// A client signed in as fake-DC user `index` (0 is the self user), with
+/// its own data directory named after `test`.
+pub async fn client_as(dc: &FakeDc, index: usize, test: &str) -> Client {
+    let user = &dc.users()[index];
+    let keys: Vec<_> = user.dcs.iter().map(|d| (d.dc_id, d.auth_key)).collect();
+    let data = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{test}-{index}-{}", std::process::id()));
+    super::builder_with_keys(dc, &keys)
+        .data_dir(data)
+        .connect()
+        .await
+        .expect("the client connects")
+}
+
+/// Makes `client` (signed in as `viewer`) know user `target` as `viewer`
+/// sees it (its access hash cached).
+pub async fn introduce(dc: &FakeDc, client: &Client, viewer: i64, target: i64) {
+    let seen = {
+        let state = dc.world().lock();
+        let user = state.users.get(target).expect("the user exists");
+        user.to_tl(dc.world(), viewer)
+    };
+    client
+        .remember_users(&[seen])
+        .await
+        .expect("the user is cached");
+}
+
+/// Makes `client` (signed in as `viewer`) know channel `channel_id`.
+pub async fn introduce_channel(dc: &FakeDc, client: &Client, viewer: i64, channel_id: i64) {
+    let seen = {
+        let state = dc.world().lock();
+        let channel = state.chats.channel(channel_id).expect("the channel exists");
+        channel.to_tl(dc.world(), viewer)
+    };
+    client
+        .remember_chats(&[seen])
+        .await
+        .expect("the channel is cached");
+}
+
+/// TDLib's chat id of a basic group.
+pub fn group_chat_id(group_id: i64) -> i64 {
+    -group_id
+}
+
+/// TDLib's chat id of a channel or supergroup.
+pub fn channel_chat_id(channel_id: i64) -> i64 {
+    -1_000_000_000_000 - channel_id
+}
+
+/// Two users of one fake DC, each a tgcmd client, behind one dispatcher as
+/// `userbot_id` 1 (user 0, "A") and 2 (user 1, "B"), knowing each other.
+pub struct TwoUsers {
+    pub dc: FakeDc,
+    pub a: Client,
+    pub b: Client,
+    pub a_id: i64,
+    pub b_id: i64,
+    pub dispatcher: Dispatcher,
+}
+
+impl TwoUsers {
+    /// Starts a two-user fake DC and connects both clients.
+    pub async fn start(test: &str) -> Self {
+        let dc = FakeDc::start(fakedc::Config {
+            users: 2,
+            ..fakedc::Config::default()
+        })
+        .await
+        .expect("the fake DC starts");
+        let (a_id, b_id) = (dc.users()[0].user_id, dc.users()[1].user_id);
+        let a = client_as(&dc, 0, test).await;
+        let b = client_as(&dc, 1, test).await;
+        introduce(&dc, &a, a_id, b_id).await;
+        introduce(&dc, &b, b_id, a_id).await;
+        let accounts = AccountPool::new();
+        accounts.insert(1, a.clone());
+        accounts.insert(2, b.clone());
+        TwoUsers {
+            dc,
+            a,
+            b,
+            a_id,
+            b_id,
+            dispatcher: Dispatcher::new(accounts),
+        }
+    }
+
+    /// A basic group of A with B in it; its TDLib chat id.
+    pub fn group(&self, title: &str) -> i64 {
+        group_chat_id(self.dc.add_basic_group(fakedc::BasicGroup {
+            title: title.into(),
+            creator: self.a_id,
+            members: vec![fakedc::world::chats::GroupMember {
+                user_id: self.b_id,
+                inviter_id: self.a_id,
+                date: 0,
+                admin: false,
+            }],
+            ..fakedc::BasicGroup::default()
+        }))
+    }
+
+    /// A supergroup of A with B in it, known to both clients; its bare id.
+    pub async fn supergroup(&self, title: &str) -> i64 {
+        let channel = self.dc.add_channel(fakedc::Channel {
+            title: title.into(),
+            creator: self.a_id,
+            members: [self.a_id, self.b_id].into_iter().collect(),
+            ..fakedc::Channel::default()
+        });
+        introduce_channel(&self.dc, &self.a, self.a_id, channel).await;
+        introduce_channel(&self.dc, &self.b, self.b_id, channel).await;
+        channel
+    }
+}
+
+impl CommandChecks for TwoUsers {
+    fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
+    }
+
+    fn fake_dc(&self) -> &FakeDc {
+        &self.dc
+    }
+}
+
+/// A request for `action` by `userbot_id` with `fields`.
+pub fn request(userbot_id: i64, action: &str, fields: Value) -> Value {
+    let mut request = fields;
+    request["action"] = Value::from(action);
+    request["userbot_id"] = Value::from(userbot_id);
+    request
+}
