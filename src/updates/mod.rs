@@ -43,7 +43,6 @@ mod engine;
 mod sequence;
 mod state;
 
-
 pub use engine::Engine;
 pub use state::UpdateState;
 
@@ -151,3 +150,10 @@ pub enum Event {
     /// once per Engine.
     CatchUpFinished,
 }
+
+#[cfg(test)]
+mod engine_props;
+#[cfg(test)]
+mod engine_tests;
+#[cfg(test)]
+mod test_util;
