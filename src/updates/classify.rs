@@ -15,7 +15,11 @@ pub(crate) enum Kind {
     /// The secondary box: applies when `local + 1 == qts`.
     Qts { qts: i32 },
     /// A channel's own box.
-    ChannelPts { channel_id: i64, pts: i32, count: i32 },
+    ChannelPts {
+        channel_id: i64,
+        pts: i32,
+        count: i32,
+    },
     /// The channel has more than the server would push.
     ChannelTooLong { channel_id: i64, pts: Option<i32> },
     /// No sequence: delivered as it comes.

@@ -228,13 +228,24 @@ impl Engine {
             U::UpdateShortMessage(m) => {
                 self.route(classify::short_message(m), &no_peers(), own, peers, now)
             }
-            U::UpdateShortChatMessage(m) => {
-                self.route(classify::short_chat_message(m), &no_peers(), own, peers, now)
-            }
+            U::UpdateShortChatMessage(m) => self.route(
+                classify::short_chat_message(m),
+                &no_peers(),
+                own,
+                peers,
+                now,
+            ),
             U::UpdateShort(short) => self.route(short.update, &no_peers(), own, peers, now),
-            U::UpdateShortSentMessage(sent) => {
-                self.hold_pts(None, sent.pts, sent.pts_count, None, no_peers(), own, false, now)
-            }
+            U::UpdateShortSentMessage(sent) => self.hold_pts(
+                None,
+                sent.pts,
+                sent.pts_count,
+                None,
+                no_peers(),
+                own,
+                false,
+                now,
+            ),
             U::Combined(c) => {
                 let container = Container {
                     updates: c.updates,
@@ -260,7 +271,16 @@ impl Engine {
     /// pts from messages.affectedMessages / affectedHistory / channels
     /// answers (channel_id Some for channels.deleteMessages etc.).
     pub fn affected(&mut self, channel_id: Option<i64>, pts: i32, pts_count: i32, now: Instant) {
-        self.hold_pts(channel_id, pts, pts_count, None, Arc::default(), true, false, now);
+        self.hold_pts(
+            channel_id,
+            pts,
+            pts_count,
+            None,
+            Arc::default(),
+            true,
+            false,
+            now,
+        );
         self.settle(&AllKnown, now);
     }
 
@@ -283,8 +303,7 @@ impl Engine {
                         self.channels.get_mut(channel_id).map(|c| &mut c.fetch)
                     }
                 };
-                if let Some(fetch) = fetch.filter(|f| f.phase == Phase::InFlight(request.clone()))
-                {
+                if let Some(fetch) = fetch.filter(|f| f.phase == Phase::InFlight(request.clone())) {
                     tracing::debug!(?request, ?retry_after, "update request failed; retrying");
                     fetch.failed(retry_after, now);
                 }
@@ -436,7 +455,9 @@ impl Engine {
             return;
         }
         let start = seq_start.saturating_sub(1);
-        self.common.seq.hold(start, seq.max(start), container, false);
+        self.common
+            .seq
+            .hold(start, seq.max(start), container, false);
     }
 
     /// Delivers a container whose seq came (or, with `stale`, was already
@@ -477,9 +498,16 @@ impl Engine {
     ) {
         let unknown = classify::mentions_unknown(&update, container, known);
         match classify::kind_of(&update) {
-            Kind::Pts { pts, count } => {
-                self.hold_pts(None, pts, count, Some(update), container.clone(), own, unknown, now)
-            }
+            Kind::Pts { pts, count } => self.hold_pts(
+                None,
+                pts,
+                count,
+                Some(update),
+                container.clone(),
+                own,
+                unknown,
+                now,
+            ),
             Kind::ChannelPts {
                 channel_id,
                 pts,
@@ -547,7 +575,10 @@ impl Engine {
         };
         sequence.hold(start, pts, pending, needs_difference);
         if needs_difference {
-            tracing::debug!(?channel_id, "update mentions unknown peers: fetching the difference");
+            tracing::debug!(
+                ?channel_id,
+                "update mentions unknown peers: fetching the difference"
+            );
             fetch.want(now);
         }
     }
@@ -590,7 +621,10 @@ impl Engine {
         now: Instant,
     ) {
         use tl::enums::updates::Difference as D;
-        if !matches!(self.common.fetch.phase, Phase::InFlight(Request::GetDifference(_))) {
+        if !matches!(
+            self.common.fetch.phase,
+            Phase::InFlight(Request::GetDifference(_))
+        ) {
             return;
         }
         match difference {
@@ -628,7 +662,8 @@ impl Engine {
                 let progressed = too_long.pts > self.common.pts.local;
                 self.common.pts.advance_to(too_long.pts);
                 self.flush();
-                self.events.push_back(Event::GapsPossible { channel_id: None });
+                self.events
+                    .push_back(Event::GapsPossible { channel_id: None });
                 self.continue_common_loop(progressed, now);
             }
         }
@@ -666,12 +701,23 @@ impl Engine {
     fn advance_common(&mut self, state: tl::enums::updates::State) -> bool {
         let tl::enums::updates::State::State(state) = state;
         let common = &mut self.common;
-        let before = (common.pts.local, common.qts.local, common.seq.local, common.date);
+        let before = (
+            common.pts.local,
+            common.qts.local,
+            common.seq.local,
+            common.date,
+        );
         common.pts.advance_to(state.pts);
         common.qts.advance_to(state.qts);
         common.seq.advance_to(state.seq);
         common.date = common.date.max(state.date);
-        before != (common.pts.local, common.qts.local, common.seq.local, common.date)
+        before
+            != (
+                common.pts.local,
+                common.qts.local,
+                common.seq.local,
+                common.date,
+            )
     }
 
     fn continue_common_loop(&mut self, progressed: bool, now: Instant) {
@@ -867,7 +913,9 @@ impl Engine {
         if self.batch.as_ref().is_some_and(|(_, _, o)| *o != own) {
             self.flush();
         }
-        let (updates, peer_sets, _) = self.batch.get_or_insert_with(|| (Vec::new(), Vec::new(), own));
+        let (updates, peer_sets, _) = self
+            .batch
+            .get_or_insert_with(|| (Vec::new(), Vec::new(), own));
         updates.push(update);
         if !peer_sets.iter().any(|p| Arc::ptr_eq(p, peers)) {
             peer_sets.push(peers.clone());

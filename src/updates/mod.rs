@@ -43,7 +43,6 @@ mod engine;
 mod sequence;
 mod state;
 
-
 pub use engine::Engine;
 pub use state::UpdateState;
 
@@ -91,6 +90,9 @@ pub enum Request {
 }
 
 /// The answer to a [`Request`] (or its failure).
+// One answer exists at a time and goes straight into the engine: boxing
+// the big variant would only change the driver's API for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Answer {
     /// What `updates.getState` returned.
@@ -151,3 +153,10 @@ pub enum Event {
     /// once per Engine.
     CatchUpFinished,
 }
+
+#[cfg(test)]
+mod engine_props;
+#[cfg(test)]
+mod engine_tests;
+#[cfg(test)]
+mod test_util;
