@@ -28,6 +28,10 @@ fn assert_sent_by(msg: &Value, sender: i64, dest: i64, text: &str) {
     assert_eq!(msg["text"], text, "{msg}");
     assert_eq!(msg["src"]["id"], sender, "{msg}");
     assert_eq!(msg["src"]["@type"], "peer", "{msg}");
+    assert!(
+        msg["src"]["first_name"].is_string(),
+        "the sender is named: {msg}"
+    );
     assert_eq!(msg["dest"]["id"], dest, "{msg}");
     assert_eq!(msg["chat_id"], dest, "{msg}");
     let flags = msg["flags"].as_i64().expect("flags") as i32;
@@ -48,7 +52,7 @@ async fn send_msg_answers_the_sent_message_and_the_other_side_has_it() {
         .await;
     assert_sent_by(&msg, t.a_id, t.b_id, "Hello B");
     assert_eq!(msg["dest"]["type_name"], "user");
-    assert_eq!(msg["dest"]["type"], PeerType::User as i64);
+    assert_eq!(msg["dest"]["type"], PeerType::User.tgl_number());
     assert_eq!(msg["reply_id"], Value::Null);
     assert_eq!(msg["media"], Value::Null);
 
@@ -66,10 +70,9 @@ async fn send_msg_answers_the_sent_message_and_the_other_side_has_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_names_the_message_it_answers() {
     let t = TwoUsers::start("send_msg_reply").await;
-    let question = t
-        .dc
-        .send_message(t.b_id, PeerTarget::User(t.a_id), "Coffee?")
-        .expect("B asks");
+    let question =
+        t.dc.send_message(t.b_id, PeerTarget::User(t.a_id), "Coffee?")
+            .expect("B asks");
     // A's copy of B's message has its own id in A's box.
     let in_a = t.a.get_history(t.b_id, 0, 1).await.expect("A's history");
     assert_eq!(in_a[0].text.as_deref(), Some("Coffee?"));
@@ -85,7 +88,11 @@ async fn a_reply_names_the_message_it_answers() {
     assert_eq!(answer["reply_id"], question_in_a);
     let in_b = t.b.get_history(t.a_id, 0, 1).await.expect("B's history");
     assert_eq!(in_b[0].text.as_deref(), Some("Yes"));
-    assert_eq!(in_b[0].reply_id, Some(question), "B sees the reply to its own copy");
+    assert_eq!(
+        in_b[0].reply_id,
+        Some(question),
+        "B sees the reply to its own copy"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,7 +100,11 @@ async fn preview_false_sends_no_link_preview() {
     let t = TwoUsers::start("send_msg_preview").await;
     let link = format!("see {}", fakedc::world::messages::EXAMPLE_WEBPAGE_URL);
     let with = t
-        .ok(request(1, "send_msg", json!({"chat_id": t.b_id, "text": link})))
+        .ok(request(
+            1,
+            "send_msg",
+            json!({"chat_id": t.b_id, "text": link}),
+        ))
         .await;
     assert_eq!(with["media"]["type"], "webpage", "{with}");
     assert_eq!(
@@ -160,8 +171,7 @@ async fn send_location_sends_a_geo_point() {
 async fn fwd_msg_forwards_with_the_original_sender() {
     let t = TwoUsers::start("fwd_msg").await;
     let group = t.group("Friends");
-    t.dc
-        .send_message(t.b_id, PeerTarget::User(t.a_id), "pass it on")
+    t.dc.send_message(t.b_id, PeerTarget::User(t.a_id), "pass it on")
         .expect("B writes");
     let original = t.a.get_history(t.b_id, 0, 1).await.expect("A's history")[0].clone();
     // Without from_chat_id the message is found in A's own box.
@@ -178,7 +188,10 @@ async fn fwd_msg_forwards_with_the_original_sender() {
     assert_eq!(forwarded["fwd_src"]["id"], t.b_id, "{forwarded}");
     assert_eq!(forwarded["fwd_date"], original.date);
     // B sees it in the group too, as a forward of its own message.
-    let in_b = t.b.get_history(group, 0, 1).await.expect("B's group history");
+    let in_b =
+        t.b.get_history(group, 0, 1)
+            .await
+            .expect("B's group history");
     assert_eq!(in_b[0].text.as_deref(), Some("pass it on"));
     assert_eq!(in_b[0].fwd_src.as_ref().map(|p| p.id), Some(t.b_id));
     // With from_chat_id, the same.
@@ -196,11 +209,10 @@ async fn fwd_msg_forwards_with_the_original_sender() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fwd_media_resends_only_the_media() {
     let t = TwoUsers::start("fwd_media").await;
-    let located = t
-        .a
-        .send_location(t.b_id, 1.5, 2.5)
-        .await
-        .expect("a location");
+    let located =
+        t.a.send_location(t.b_id, 1.5, 2.5)
+            .await
+            .expect("a location");
     let sent = t
         .ok(request(
             1,
@@ -228,11 +240,18 @@ async fn send_msg_reaches_groups_and_supergroups() {
     let t = TwoUsers::start("send_msg_chats").await;
     let group = t.group("Basic");
     let msg = t
-        .ok(request(1, "send_msg", json!({"chat_id": group, "text": "to all"})))
+        .ok(request(
+            1,
+            "send_msg",
+            json!({"chat_id": group, "text": "to all"}),
+        ))
         .await;
     assert_sent_by(&msg, t.a_id, group, "to all");
-    assert_eq!(msg["dest"]["type"], PeerType::Chat as i64);
-    let in_b = t.b.get_history(group, 0, 1).await.expect("B's group history");
+    assert_eq!(msg["dest"]["type"], PeerType::Chat.tgl_number());
+    let in_b =
+        t.b.get_history(group, 0, 1)
+            .await
+            .expect("B's group history");
     assert_eq!(in_b[0].text.as_deref(), Some("to all"));
     assert_eq!(in_b[0].src.as_ref().map(|p| p.id), Some(t.a_id));
 
@@ -246,42 +265,68 @@ async fn send_msg_reaches_groups_and_supergroups() {
         ))
         .await;
     assert_sent_by(&msg, t.b_id, chat_id, "from B");
-    assert_eq!(msg["dest"]["type"], PeerType::Channel as i64);
+    assert_eq!(msg["dest"]["type"], PeerType::Channel.tgl_number());
     assert_eq!(msg["dest"]["title"], "Super");
-    let in_a = t.a.get_history(chat_id, 0, 1).await.expect("A's channel history");
+    let in_a =
+        t.a.get_history(chat_id, 0, 1)
+            .await
+            .expect("A's channel history");
     assert_eq!(in_a[0].text.as_deref(), Some("from B"));
-    assert_eq!(in_a[0].id, msg["id"].as_i64().expect("id") as i32, "one id per channel");
+    assert_eq!(
+        in_a[0].id,
+        msg["id"].as_i64().expect("id") as i32,
+        "one id per channel"
+    );
     assert!(!in_a[0].out);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn telegram_refusals_come_back_under_their_names() {
     let t = TwoUsers::start("send_msg_refused").await;
-    // A supergroup B is not in.
+    // A broadcast channel B reads but may not write to.
     let channel = t.dc.add_channel(fakedc::Channel {
-        title: "Closed".into(),
+        title: "News".into(),
+        broadcast: true,
         creator: t.a_id,
+        members: [t.b_id].into_iter().collect(),
         ..fakedc::Channel::default()
     });
-    support::commands::introduce_channel(&t.dc, &t.b, t.a_id, channel).await;
+    support::commands::introduce_channel(&t.dc, &t.b, t.b_id, channel).await;
+    let before =
+        t.b.get_history(channel_chat_id(channel), 0, 10)
+            .await
+            .expect("history");
     let error = t
         .error(request(
             2,
             "send_msg",
-            json!({"chat_id": channel_chat_id(channel), "text": "let me in"}),
+            json!({"chat_id": channel_chat_id(channel), "text": "me too"}),
         ))
         .await;
-    assert!(
-        error.contains("CHANNEL_PRIVATE") || error.contains("CHAT_WRITE_FORBIDDEN"),
-        "{error}"
-    );
-    // Replying to a message that does not exist.
+    assert_eq!(error, "CHAT_ADMIN_REQUIRED");
+    let after =
+        t.b.get_history(channel_chat_id(channel), 0, 10)
+            .await
+            .expect("history");
+    assert_eq!(before, after, "nothing was posted");
+    // A has blocked B: Telegram refuses A's messages to B.
+    {
+        let mut state = t.dc.world().lock();
+        let now = t.dc.world().now();
+        state.blocks.block(t.a_id, false, t.b_id, now);
+    }
     let error = t
         .error(request(
             1,
             "send_msg",
-            json!({"chat_id": t.b_id, "text": "re", "reply": 999_999}),
+            json!({"chat_id": t.b_id, "text": "hi"}),
         ))
         .await;
-    assert!(error.contains("REPLY_TO_INVALID") || error.contains("MESSAGE_ID_INVALID"), "{error}");
+    assert_eq!(error, "YOU_BLOCKED_USER");
+    assert!(
+        t.b.get_history(t.a_id, 0, 10)
+            .await
+            .expect("history")
+            .is_empty()
+    );
 }

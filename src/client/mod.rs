@@ -694,6 +694,9 @@ impl Client {
                 id: vec![tl::enums::InputUser::UserSelf],
             })
             .await?;
+        // Kept with the other known users, so answers can name the account
+        // itself (`src` of its own messages) without asking again.
+        self.remember_users(&users).await?;
         users
             .iter()
             .find_map(User::from_tl)

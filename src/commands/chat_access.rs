@@ -77,7 +77,13 @@ pub async fn directory(
 ) -> Result<PeerDirectory, CommandError> {
     client.remember_users(users).await?;
     client.remember_chats(chats).await?;
-    let mut directory = PeerDirectory::new(client.self_id().await?);
+    let self_id = client.self_id().await?;
+    if client.known_user(self_id).is_none() {
+        // The session named the account but never fetched it (a restart):
+        // one users.getUsers, then it is remembered.
+        client.get_me().await?;
+    }
+    let mut directory = PeerDirectory::new(self_id);
     let known: Vec<tl::enums::User> = client
         .inner
         .known_users

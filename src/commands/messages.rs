@@ -68,7 +68,11 @@ fn checked_message_id(id: i64, field: &str) -> Result<i32, CommandError> {
 
 /// A message text: not blank, at most 4096 characters (never split).
 fn message_text(text: &str) -> Result<String, CommandError> {
-    if text.trim().is_empty() {
+    // Telegram stores messages without trailing whitespace (TDLib trims it
+    // before sending too), so the answer built from the request matches
+    // what the other side receives.
+    let text = text.trim_end();
+    if text.trim_start().is_empty() {
         return Err(CommandError::invalid("text must not be empty"));
     }
     limits::check_max("text", text, limits::MESSAGE_TEXT_MAX)?;

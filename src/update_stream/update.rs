@@ -19,8 +19,8 @@ pub enum Update {
     /// `on_msg_receive`: a new message (incoming, or the account's own
     /// from another session), or an edited one (`edited: true`).
     MsgReceive {
-        /// The message.
-        msg: Msg,
+        /// The message (boxed: it is much larger than the other variants).
+        msg: Box<Msg>,
         /// Whether this is an edit of a message seen before.
         edited: bool,
     },
@@ -97,8 +97,8 @@ impl Update {
     /// `{"type":"chat_update","userbot_id":N,"payload":{"userbot_id":N,"type":…,…}}`.
     pub fn to_event(&self, userbot_id: i64) -> serde_json::Value {
         // An Update is strings, numbers and lists: it always serializes.
-        let mut payload = serde_json::to_value(self)
-            .unwrap_or_else(|_| serde_json::json!({"type": self.kind()}));
+        let mut payload =
+            serde_json::to_value(self).unwrap_or_else(|_| serde_json::json!({"type": self.kind()}));
         if let Some(fields) = payload.as_object_mut() {
             fields.insert("userbot_id".into(), userbot_id.into());
         }
@@ -128,10 +128,13 @@ impl Update {
     pub fn from_tl(update: &tl::enums::Update, peers: &PeerDirectory, own: bool) -> Vec<Update> {
         use tl::enums::Update as U;
         let msg = |message: &tl::enums::Message, edited: bool| {
-            Msg::from_tl(message, peers, None).map(|msg| Update::MsgReceive { msg, edited })
+            Msg::from_tl(message, peers, None).map(|msg| Update::MsgReceive {
+                msg: Box::new(msg),
+                edited,
+            })
         };
-        let typing = |chat: ChatRef, from: i64, action: &tl::enums::SendMessageAction| {
-            Update::Typing {
+        let typing =
+            |chat: ChatRef, from: i64, action: &tl::enums::SendMessageAction| Update::Typing {
                 chat_id: chat.chat_id(),
                 user_id: from,
                 typing: !matches!(
@@ -143,8 +146,7 @@ impl Update {
                     .enumerate()
                     .map(|(i, c)| if i == 0 { c.to_ascii_lowercase() } else { c })
                     .collect(),
-            }
-        };
+            };
         let user = |user_id: i64, what: &[&str]| Update::UserUpdate {
             peer: peers.peer(ChatRef::User(user_id)),
             what_changed: what.iter().map(|w| w.to_string()).collect(),
@@ -205,9 +207,7 @@ impl Update {
                 Some(chat(ChatRef::BasicGroup(chat_id), &["members"]))
             }
             U::ChatParticipantAdd(u) => Some(chat(ChatRef::BasicGroup(u.chat_id), &["members"])),
-            U::ChatParticipantDelete(u) => {
-                Some(chat(ChatRef::BasicGroup(u.chat_id), &["members"]))
-            }
+            U::ChatParticipantDelete(u) => Some(chat(ChatRef::BasicGroup(u.chat_id), &["members"])),
             U::Chat(u) => Some(chat(ChatRef::BasicGroup(u.chat_id), &["title", "photo"])),
             U::Channel(u) => Some(chat(ChatRef::Channel(u.channel_id), &["title", "photo"])),
             _ => None,
