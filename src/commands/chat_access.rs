@@ -77,13 +77,9 @@ pub async fn directory(
 ) -> Result<PeerDirectory, CommandError> {
     client.remember_users(users).await?;
     client.remember_chats(chats).await?;
-    let self_id = client.self_id().await?;
-    if client.known_user(self_id).is_none() {
-        // The session named the account but never fetched it (a restart):
-        // one users.getUsers, then it is remembered.
-        client.get_me().await?;
-    }
-    let mut directory = PeerDirectory::new(self_id);
+    // `self_id` comes from `get_me`, which remembers the account's own user
+    // with the others, so the directory below can name it.
+    let mut directory = PeerDirectory::new(client.self_id().await?);
     let known: Vec<tl::enums::User> = client
         .inner
         .known_users
