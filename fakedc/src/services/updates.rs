@@ -70,6 +70,27 @@ fn contents(
             Logged::NewMessage(id) => {
                 messages.extend(log_box.messages().get(id).map(|m| m.view(viewer)))
             }
+            Logged::Edited(id) => {
+                let Some(message) = log_box.messages().get(id).map(|m| m.view(viewer)) else {
+                    continue;
+                };
+                let (pts, pts_count) = (entry.pts, entry.pts_count);
+                others.push(if log_box.is_channel() {
+                    tl::types::UpdateEditChannelMessage {
+                        message,
+                        pts,
+                        pts_count,
+                    }
+                    .into()
+                } else {
+                    tl::types::UpdateEditMessage {
+                        message,
+                        pts,
+                        pts_count,
+                    }
+                    .into()
+                });
+            }
             Logged::Other(update) => others.push((**update).clone()),
         }
     }

@@ -84,6 +84,9 @@ impl StoredMessage {
 pub enum Logged {
     /// A new message with this id (in the log's box), shown as it is now.
     NewMessage(i32),
+    /// The message with this id (in the log's box) was edited: an
+    /// `updateEditMessage` / `updateEditChannelMessage`, shown as it is now.
+    Edited(i32),
     /// Any other update that moves `pts` (reads, deletions); boxed, since
     /// an `Update` is kilobytes and the log holds many entries.
     Other(Box<tl::enums::Update>),
@@ -228,10 +231,12 @@ pub trait MessageBox {
     fn log(&self) -> &UpdateLog;
     /// The current `pts`.
     fn pts(&self) -> i32;
+    /// Whether this is a channel's box (its updates are the channel kind).
+    fn is_channel(&self) -> bool;
 }
 
 macro_rules! message_box {
-    ($t:ty) => {
+    ($t:ty, $channel:expr) => {
         impl $t {
             /// Takes the next message id of this box.
             pub fn take_id(&mut self) -> i32 {
@@ -274,12 +279,15 @@ macro_rules! message_box {
             fn pts(&self) -> i32 {
                 self.pts
             }
+            fn is_channel(&self) -> bool {
+                $channel
+            }
         }
     };
 }
 
-message_box!(UserBox);
-message_box!(ChannelBox);
+message_box!(UserBox, false);
+message_box!(ChannelBox, true);
 
 impl UserBox {
     /// Incoming messages of `dialog` newer than what the user has read.

@@ -7,6 +7,8 @@
 //! adding a service does not touch this module.
 
 pub mod chats;
+pub mod dialogs;
+pub mod editing;
 pub mod files;
 mod keys;
 pub mod messages;
@@ -93,6 +95,8 @@ pub struct WorldState {
     /// Who blocked whom: the contacts service writes them, the users
     /// service shows them in full profiles.
     pub blocks: BlockLists,
+    /// Pinned dialogs and folders, per user.
+    pub dialogs: dialogs::DialogPrefs,
     /// State services keep for themselves.
     pub extensions: Extensions,
 }
