@@ -202,6 +202,10 @@ pub struct ChannelBox {
     pub read_inbox: HashMap<i64, i32>,
     /// The newest message anyone has read (what senders see as read).
     pub read_by_anyone: i32,
+    /// The `pts` each member was brought up to (by a push that reached
+    /// one of its sessions, or a difference); members not in it were
+    /// brought nowhere yet (the channel's first `pts`, 1).
+    delivered: HashMap<i64, i32>,
 }
 
 impl Default for ChannelBox {
@@ -219,6 +223,7 @@ impl ChannelBox {
             log: UpdateLog::new(1, capacity),
             read_inbox: HashMap::new(),
             read_by_anyone: 0,
+            delivered: HashMap::new(),
         }
     }
 }
@@ -316,6 +321,17 @@ impl UserBox {
 }
 
 impl ChannelBox {
+    /// The `pts` up to which `user_id` got this channel's updates.
+    pub fn delivered(&self, user_id: i64) -> i32 {
+        self.delivered.get(&user_id).copied().unwrap_or(1)
+    }
+
+    /// Notes that `user_id` got this channel's updates up to `pts`.
+    pub fn mark_delivered(&mut self, user_id: i64, pts: i32) {
+        let at = self.delivered.entry(user_id).or_insert(1);
+        *at = (*at).max(pts);
+    }
+
     /// Messages from others newer than what `user_id` has read.
     pub fn unread_count(&self, user_id: i64) -> i32 {
         let read = self.read_inbox.get(&user_id).copied().unwrap_or(0);

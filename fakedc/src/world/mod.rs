@@ -236,9 +236,27 @@ impl World {
         &self.subscribers
     }
 
-    /// Pushes updates to the sessions they are for, through the push faults.
+    /// Pushes updates to the sessions they are for, through the push
+    /// faults, and notes how far each user got in each channel (what
+    /// `updates.getDifference` need not report again).
     pub fn push(&self, deliveries: Vec<Delivery>) {
-        self.subscribers.deliver(&self.faults, deliveries);
+        let channel_pts: Vec<(i64, Vec<(i64, i32)>)> = deliveries
+            .iter()
+            .map(|d| (d.user_id, push::channel_pts(&d.updates)))
+            .collect();
+        let reached = self.subscribers.deliver(&self.faults, deliveries);
+        let mut state = self.lock();
+        for ((user_id, channels), reached) in channel_pts.into_iter().zip(reached) {
+            if !reached {
+                continue;
+            }
+            for (channel_id, pts) in channels {
+                state
+                    .mailboxes
+                    .channel(channel_id)
+                    .mark_delivered(user_id, pts);
+            }
+        }
     }
 
     /// Latency and bandwidth settings.
