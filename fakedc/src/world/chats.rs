@@ -170,6 +170,15 @@ impl Chats {
             .collect()
     }
 
+    /// The basic groups `user_id` is a member of.
+    pub fn groups_of(&self, user_id: i64) -> Vec<i64> {
+        self.groups
+            .values()
+            .filter(|g| g.has_member(user_id))
+            .map(|g| g.id)
+            .collect()
+    }
+
     /// How many channels and supergroups `user_id` is a member of.
     pub fn channels_joined(&self, user_id: i64) -> usize {
         self.channels

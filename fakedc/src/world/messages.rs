@@ -84,6 +84,9 @@ impl StoredMessage {
 pub enum Logged {
     /// A new message with this id (in the log's box), shown as it is now.
     NewMessage(i32),
+    /// The message with this id (in the log's box) was edited: an
+    /// `updateEditMessage` / `updateEditChannelMessage`, shown as it is now.
+    Edited(i32),
     /// Any other update that moves `pts` (reads, deletions); boxed, since
     /// an `Update` is kilobytes and the log holds many entries.
     Other(Box<tl::enums::Update>),
@@ -199,6 +202,10 @@ pub struct ChannelBox {
     pub read_inbox: HashMap<i64, i32>,
     /// The newest message anyone has read (what senders see as read).
     pub read_by_anyone: i32,
+    /// The `pts` each member was brought up to (by a push that reached
+    /// one of its sessions, or a difference); members not in it were
+    /// brought nowhere yet (the channel's first `pts`, 1).
+    delivered: HashMap<i64, i32>,
 }
 
 impl Default for ChannelBox {
@@ -216,6 +223,7 @@ impl ChannelBox {
             log: UpdateLog::new(1, capacity),
             read_inbox: HashMap::new(),
             read_by_anyone: 0,
+            delivered: HashMap::new(),
         }
     }
 }
@@ -228,10 +236,12 @@ pub trait MessageBox {
     fn log(&self) -> &UpdateLog;
     /// The current `pts`.
     fn pts(&self) -> i32;
+    /// Whether this is a channel's box (its updates are the channel kind).
+    fn is_channel(&self) -> bool;
 }
 
 macro_rules! message_box {
-    ($t:ty) => {
+    ($t:ty, $channel:expr) => {
         impl $t {
             /// Takes the next message id of this box.
             pub fn take_id(&mut self) -> i32 {
@@ -274,12 +284,15 @@ macro_rules! message_box {
             fn pts(&self) -> i32 {
                 self.pts
             }
+            fn is_channel(&self) -> bool {
+                $channel
+            }
         }
     };
 }
 
-message_box!(UserBox);
-message_box!(ChannelBox);
+message_box!(UserBox, false);
+message_box!(ChannelBox, true);
 
 impl UserBox {
     /// Incoming messages of `dialog` newer than what the user has read.
@@ -308,6 +321,17 @@ impl UserBox {
 }
 
 impl ChannelBox {
+    /// The `pts` up to which `user_id` got this channel's updates.
+    pub fn delivered(&self, user_id: i64) -> i32 {
+        self.delivered.get(&user_id).copied().unwrap_or(1)
+    }
+
+    /// Notes that `user_id` got this channel's updates up to `pts`.
+    pub fn mark_delivered(&mut self, user_id: i64, pts: i32) {
+        let at = self.delivered.entry(user_id).or_insert(1);
+        *at = (*at).max(pts);
+    }
+
     /// Messages from others newer than what `user_id` has read.
     pub fn unread_count(&self, user_id: i64) -> i32 {
         let read = self.read_inbox.get(&user_id).copied().unwrap_or(0);

@@ -7,6 +7,8 @@
 //! adding a service does not touch this module.
 
 pub mod chats;
+pub mod dialogs;
+pub mod editing;
 pub mod files;
 mod keys;
 pub mod messages;
@@ -93,6 +95,8 @@ pub struct WorldState {
     /// Who blocked whom: the contacts service writes them, the users
     /// service shows them in full profiles.
     pub blocks: BlockLists,
+    /// Pinned dialogs and folders, per user.
+    pub dialogs: dialogs::DialogPrefs,
     /// State services keep for themselves.
     pub extensions: Extensions,
 }
@@ -232,9 +236,27 @@ impl World {
         &self.subscribers
     }
 
-    /// Pushes updates to the sessions they are for, through the push faults.
+    /// Pushes updates to the sessions they are for, through the push
+    /// faults, and notes how far each user got in each channel (what
+    /// `updates.getDifference` need not report again).
     pub fn push(&self, deliveries: Vec<Delivery>) {
-        self.subscribers.deliver(&self.faults, deliveries);
+        let channel_pts: Vec<(i64, Vec<(i64, i32)>)> = deliveries
+            .iter()
+            .map(|d| (d.user_id, push::channel_pts(&d.updates)))
+            .collect();
+        let reached = self.subscribers.deliver(&self.faults, deliveries);
+        let mut state = self.lock();
+        for ((user_id, channels), reached) in channel_pts.into_iter().zip(reached) {
+            if !reached {
+                continue;
+            }
+            for (channel_id, pts) in channels {
+                state
+                    .mailboxes
+                    .channel(channel_id)
+                    .mark_delivered(user_id, pts);
+            }
+        }
     }
 
     /// Latency and bandwidth settings.

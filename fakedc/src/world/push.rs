@@ -72,8 +72,11 @@ impl Subscribers {
             .count()
     }
 
-    /// Pushes every delivery to its user's sessions, through the push faults.
-    pub fn deliver(&self, faults: &Faults, deliveries: Vec<Delivery>) {
+    /// Pushes every delivery to its user's sessions, through the push
+    /// faults. Returns, per delivery, whether it reached the user: some
+    /// session was subscribed, or the calling session got it as its answer.
+    pub fn deliver(&self, faults: &Faults, deliveries: Vec<Delivery>) -> Vec<bool> {
+        let mut reached = Vec::with_capacity(deliveries.len());
         for delivery in deliveries {
             let targets: Vec<u64> = self
                 .sessions()
@@ -83,6 +86,7 @@ impl Subscribers {
                 })
                 .map(|(id, _)| *id)
                 .collect();
+            reached.push(delivery.except_session.is_some() || !targets.is_empty());
             if targets.is_empty() {
                 continue;
             }
@@ -91,6 +95,7 @@ impl Subscribers {
                 self.push_one(faults, session, bytes.clone());
             }
         }
+        reached
     }
 
     fn push_one(&self, faults: &Faults, session: u64, bytes: Vec<u8>) {
@@ -139,4 +144,28 @@ impl Subscribers {
             }
         }
     }
+}
+
+/// The channel `pts` updates in a container: (channel, `pts` after them).
+pub fn channel_pts(updates: &tl::enums::Updates) -> Vec<(i64, i32)> {
+    let list = match updates {
+        tl::enums::Updates::Updates(u) => u.updates.as_slice(),
+        tl::enums::Updates::Combined(u) => u.updates.as_slice(),
+        _ => &[],
+    };
+    let channel_of = |message: &tl::enums::Message| match message {
+        tl::enums::Message::Message(m) => match &m.peer_id {
+            tl::enums::Peer::Channel(c) => Some(c.channel_id),
+            _ => None,
+        },
+        _ => None,
+    };
+    list.iter()
+        .filter_map(|update| match update {
+            tl::enums::Update::NewChannelMessage(u) => channel_of(&u.message).map(|c| (c, u.pts)),
+            tl::enums::Update::EditChannelMessage(u) => channel_of(&u.message).map(|c| (c, u.pts)),
+            tl::enums::Update::DeleteChannelMessages(u) => Some((u.channel_id, u.pts)),
+            _ => None,
+        })
+        .collect()
 }
