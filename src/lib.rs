@@ -29,6 +29,7 @@ pub mod commands;
 pub mod error;
 pub mod lines;
 pub mod media;
+pub mod media_probe;
 mod private_files;
 pub mod td;
 pub mod tgl;

@@ -103,32 +103,37 @@ fn known_size(size: u64) -> Option<u64> {
     (size > 0).then_some(size)
 }
 
+/// The `type` and byte size of the largest downloadable size among
+/// `sizes` (plain and progressive; stripped and cached ones are inline).
+pub(crate) fn largest_photo_size(sizes: &[tl::enums::PhotoSize]) -> Option<(String, u64)> {
+    sizes
+        .iter()
+        .filter_map(|s| match s {
+            // Sizes come from the server: a negative one counts as
+            // unknown (0), never as a wrapped-around huge number.
+            tl::enums::PhotoSize::Size(s) => {
+                Some((s.r#type.clone(), u64::try_from(s.size).unwrap_or(0)))
+            }
+            tl::enums::PhotoSize::Progressive(s) => Some((
+                s.r#type.clone(),
+                s.sizes
+                    .iter()
+                    .filter_map(|&n| u64::try_from(n).ok())
+                    .max()
+                    .unwrap_or(0),
+            )),
+            _ => None,
+        })
+        .max_by_key(|(_, size)| *size)
+}
+
 impl Photo {
     /// Converts a `photo` constructor, picking its largest plain size.
     pub fn from_tl(photo: &tl::enums::Photo) -> Option<Self> {
         let tl::enums::Photo::Photo(p) = photo else {
             return None;
         };
-        let (size_type, size) = p
-            .sizes
-            .iter()
-            .filter_map(|s| match s {
-                // Sizes come from the server: a negative one counts as
-                // unknown (0), never as a wrapped-around huge number.
-                tl::enums::PhotoSize::Size(s) => {
-                    Some((s.r#type.clone(), u64::try_from(s.size).unwrap_or(0)))
-                }
-                tl::enums::PhotoSize::Progressive(s) => Some((
-                    s.r#type.clone(),
-                    s.sizes
-                        .iter()
-                        .filter_map(|&n| u64::try_from(n).ok())
-                        .max()
-                        .unwrap_or(0),
-                )),
-                _ => None,
-            })
-            .max_by_key(|(_, size)| *size)?;
+        let (size_type, size) = largest_photo_size(&p.sizes)?;
         Some(Self {
             id: p.id,
             access_hash: p.access_hash,
@@ -441,21 +446,18 @@ impl Client {
         caption: &str,
         options: UploadOptions,
     ) -> Result<(i32, Document)> {
-        let uploaded = self.upload_source(source, options).await?;
         let random_id = crate::transfer::random_i64();
+        let name = source.name();
         let updates = self
-            .finalise_upload(source, &uploaded, |file| {
-                self.invoke_owned(tl::functions::messages::SendMedia {
-                    silent: false,
-                    background: false,
-                    clear_draft: false,
-                    noforwards: false,
-                    update_stickersets_order: false,
-                    invert_media: false,
-                    allow_paid_floodskip: false,
-                    peer: tl::enums::InputPeer::PeerSelf,
-                    reply_to: None,
-                    media: tl::types::InputMediaUploadedDocument {
+            .send_uploaded_media(
+                tl::enums::InputPeer::PeerSelf,
+                source,
+                None,
+                caption,
+                random_id,
+                options,
+                |file, _| {
+                    tl::types::InputMediaUploadedDocument {
                         nosound_video: false,
                         force_file: true,
                         spoiler: false,
@@ -464,7 +466,7 @@ impl Client {
                         mime_type: mime_type.to_string(),
                         attributes: vec![
                             tl::types::DocumentAttributeFilename {
-                                file_name: source.name(),
+                                file_name: name.clone(),
                             }
                             .into(),
                         ],
@@ -473,24 +475,66 @@ impl Client {
                         video_timestamp: None,
                         ttl_seconds: None,
                     }
-                    .into(),
-                    message: caption.to_string(),
-                    random_id,
-                    reply_markup: None,
-                    entities: None,
-                    schedule_date: None,
-                    schedule_repeat_period: None,
-                    send_as: None,
-                    quick_reply_shortcut: None,
-                    effect: None,
-                    allow_paid_stars: None,
-                    suggested_post: None,
-                })
-            })
+                    .into()
+                },
+            )
             .await?;
         sent_document(&updates).ok_or_else(|| {
             Error::Protocol("sendMedia's updates hold no new document message".into())
         })
+    }
+
+    /// Uploads `source` (and its thumbnail, if any) through the transfer
+    /// engine and sends it to `peer` with `messages.sendMedia` and
+    /// `caption`; `media` builds the `InputMedia` from the uploaded file and
+    /// thumbnail. Parts the server reports missing are sent again. Returns
+    /// the `Updates` answer (find the message by `random_id`).
+    #[allow(clippy::too_many_arguments)] // One call, each argument distinct.
+    pub async fn send_uploaded_media(
+        &self,
+        peer: tl::enums::InputPeer,
+        source: &UploadSource,
+        thumb: Option<&UploadSource>,
+        caption: &str,
+        random_id: i64,
+        options: UploadOptions,
+        media: impl Fn(tl::enums::InputFile, Option<tl::enums::InputFile>) -> tl::enums::InputMedia,
+    ) -> Result<tl::enums::Updates> {
+        let thumb = match thumb {
+            Some(thumb) => Some(
+                self.upload_source(thumb, UploadOptions::default())
+                    .await?
+                    .input_file,
+            ),
+            None => None,
+        };
+        let uploaded = self.upload_source(source, options).await?;
+        self.finalise_upload(source, &uploaded, |file| {
+            self.invoke_owned(tl::functions::messages::SendMedia {
+                silent: false,
+                background: false,
+                clear_draft: false,
+                noforwards: false,
+                update_stickersets_order: false,
+                invert_media: false,
+                allow_paid_floodskip: false,
+                peer: peer.clone(),
+                reply_to: None,
+                media: media(file, thumb.clone()),
+                message: caption.to_string(),
+                random_id,
+                reply_markup: None,
+                entities: None,
+                schedule_date: None,
+                schedule_repeat_period: None,
+                send_as: None,
+                quick_reply_shortcut: None,
+                effect: None,
+                allow_paid_stars: None,
+                suggested_post: None,
+            })
+        })
+        .await
     }
 
     /// Uploads a picture and makes it the account's profile photo.

@@ -203,7 +203,7 @@ async fn a_stock_client_follows_file_migrate_and_copies_its_authorization() {
         video: false,
         round: false,
         voice: false,
-        document: Some(on_dc2.to_document(Vec::new())),
+        document: Some(on_dc2.to_document(None)),
         alt_documents: None,
         video_cover: None,
         video_timestamp: None,

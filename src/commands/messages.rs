@@ -54,12 +54,12 @@ pub const NO_MEDIA: &str = "message has no media";
 pub const SEND_TEXT_MAX_FILE: u64 = 16 * 1024;
 
 /// A message id from JSON: positive and within MTProto's `int`.
-fn message_id(value: Option<&Value>, field: &str) -> Result<i32, CommandError> {
+pub(crate) fn message_id(value: Option<&Value>, field: &str) -> Result<i32, CommandError> {
     let id = ids::required_id(value, field)?;
     checked_message_id(id, field)
 }
 
-fn checked_message_id(id: i64, field: &str) -> Result<i32, CommandError> {
+pub(crate) fn checked_message_id(id: i64, field: &str) -> Result<i32, CommandError> {
     i32::try_from(id)
         .ok()
         .filter(|id| *id > 0)
@@ -265,7 +265,7 @@ fn short_sent(
 }
 
 /// The message a send created, from its `Updates` answer.
-async fn sent_msg(
+pub(crate) async fn sent_msg(
     client: &Client,
     updates: &tl::enums::Updates,
     random_id: i64,

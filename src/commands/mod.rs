@@ -58,6 +58,8 @@ pub mod chat_access;
 pub mod history;
 pub mod ids;
 pub mod limits;
+pub mod media_load;
+pub mod media_send;
 pub mod messages;
 pub mod profile;
 pub mod profile_store;
@@ -456,13 +458,15 @@ pub struct Registry {
 }
 
 /// Each group file's commands (a new group is one line here).
-fn every_group() -> [Vec<CommandInfo>; 5] {
+fn every_group() -> [Vec<CommandInfo>; 7] {
     [
         profile::commands(),
         bootstrap::commands(),
         settings::commands(),
         messages::commands(),
         history::commands(),
+        media_send::commands(),
+        media_load::commands(),
     ]
 }
 

@@ -6,8 +6,8 @@ use grammers_tl_types as tl;
 
 use crate::rpc::{CallContext, Peer, Router, RpcError};
 use crate::world::{
-    FileKind, PHOTO_SIZE_TYPE, PartCheck, ServedChunk, StoredFile, UploadMode, WorldState,
-    files::MAX_PART_SIZE,
+    DOCUMENT_THUMB_TYPE, FileKind, PHOTO_SIZE_TYPE, PartCheck, ServedChunk, StoredFile, UploadMode,
+    WorldState, files::MAX_PART_SIZE,
 };
 
 /// "The parameter offset must be divisible by 4 KB" (non-precise requests).
@@ -109,14 +109,26 @@ fn resolve_location<'s>(
     let invalid = || RpcError::bad_request("FILE_ID_INVALID");
     let (file, reference) = match location {
         L::InputDocumentFileLocation(l) => {
-            let file = state.files.get(l.id).ok_or_else(invalid)?;
-            if file.kind != FileKind::Document
-                || file.access_hash != l.access_hash
-                || !l.thumb_size.is_empty()
-            {
+            let document = state.files.get(l.id).ok_or_else(invalid)?;
+            if document.kind != FileKind::Document || document.access_hash != l.access_hash {
                 return Err(invalid());
             }
-            (file, Some(&l.file_reference))
+            if document.dc_id != ctx.dc_id {
+                return Err(RpcError::migrate("FILE", document.dc_id));
+            }
+            document
+                .check_reference(&l.file_reference)
+                .map_err(|e| RpcError::bad_request(e.name()))?;
+            // The thumbnail is served under the document's id and reference.
+            let file = match l.thumb_size.as_str() {
+                "" => document,
+                DOCUMENT_THUMB_TYPE => document
+                    .thumb
+                    .and_then(|thumb| state.files.get(thumb))
+                    .ok_or_else(invalid)?,
+                _ => return Err(invalid()),
+            };
+            (file, None)
         }
         L::InputPhotoFileLocation(l) => {
             let file = state.files.get(l.id).ok_or_else(invalid)?;

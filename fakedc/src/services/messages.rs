@@ -133,21 +133,6 @@ fn media_from_input(
     media: &tl::enums::InputMedia,
 ) -> Result<tl::enums::MessageMedia, RpcError> {
     use tl::enums::InputMedia as M;
-    let document_media = |document| {
-        tl::types::MessageMediaDocument {
-            nopremium: false,
-            spoiler: false,
-            video: false,
-            round: false,
-            voice: false,
-            document: Some(document),
-            alt_documents: None,
-            video_cover: None,
-            video_timestamp: None,
-            ttl_seconds: None,
-        }
-        .into()
-    };
     let photo_media = |photo| {
         tl::types::MessageMediaPhoto {
             spoiler: false,
@@ -161,13 +146,33 @@ fn media_from_input(
     match media {
         M::UploadedDocument(d) => {
             let finalised = finalise(ctx, state, &d.file)?;
+            let thumb = match &d.thumb {
+                Some(input) => {
+                    let finalised = finalise(ctx, state, input)?;
+                    let thumb = store(
+                        ctx,
+                        state,
+                        FileKind::Document,
+                        finalised,
+                        "image/jpeg".into(),
+                    );
+                    Some(thumb.id)
+                }
+                None => None,
+            };
             let mime = if d.mime_type.is_empty() {
                 "application/octet-stream".to_string()
             } else {
                 d.mime_type.clone()
             };
-            let file = store(ctx, state, FileKind::Document, finalised, mime);
-            Ok(document_media(file.to_document(d.attributes.clone())))
+            let id = store(ctx, state, FileKind::Document, finalised, mime).id;
+            let file = state
+                .files
+                .get_mut(id)
+                .ok_or_else(|| RpcError::internal("FILE_GONE"))?;
+            file.thumb = thumb;
+            file.attributes = d.attributes.clone();
+            Ok(document_media(state, id))
         }
         M::UploadedPhoto(p) => {
             let finalised = finalise(ctx, state, &p.file)?;
@@ -183,7 +188,8 @@ fn media_from_input(
                     input.access_hash,
                     &input.file_reference,
                 )?;
-                Ok(document_media(file.to_document(Vec::new())))
+                let id = file.id;
+                Ok(document_media(state, id))
             }
             tl::enums::InputDocument::Empty => Err(RpcError::bad_request("MEDIA_INVALID")),
         },
@@ -215,4 +221,32 @@ fn media_from_input(
         },
         _ => Err(RpcError::bad_request("MEDIA_INVALID")),
     }
+}
+
+/// `messageMediaDocument` for stored document `id`, flagged as Telegram
+/// flags it from the attributes: a video, a round video, a voice note.
+fn document_media(state: &WorldState, id: i64) -> tl::enums::MessageMedia {
+    use tl::enums::DocumentAttribute as A;
+    let file = state.files.get(id);
+    let attributes = file.map(|f| f.attributes.as_slice()).unwrap_or_default();
+    let video = attributes.iter().find_map(|a| match a {
+        A::Video(v) => Some(v.round_message),
+        _ => None,
+    });
+    let voice = attributes
+        .iter()
+        .any(|a| matches!(a, A::Audio(audio) if audio.voice));
+    tl::types::MessageMediaDocument {
+        nopremium: false,
+        spoiler: false,
+        video: video == Some(false),
+        round: video == Some(true),
+        voice,
+        document: file.map(|f| f.to_document(f.thumb.and_then(|t| state.files.get(t)))),
+        alt_documents: None,
+        video_cover: None,
+        video_timestamp: None,
+        ttl_seconds: None,
+    }
+    .into()
 }

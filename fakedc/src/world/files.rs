@@ -16,6 +16,11 @@ pub const MAX_PART_SIZE: usize = 512 * 1024;
 /// The size type under which a photo's only rendition is served.
 pub const PHOTO_SIZE_TYPE: &str = "x";
 
+/// The size type of a document's thumbnail (the one the uploader sent
+/// with `inputMediaUploadedDocument.thumb`), served through
+/// `inputDocumentFileLocation` with this `thumb_size`.
+pub const DOCUMENT_THUMB_TYPE: &str = "m";
+
 /// Which method the parts of an upload came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UploadMode {
@@ -170,6 +175,12 @@ pub struct StoredFile {
     /// clones: Telegram keeps these with the file instead of hashing on
     /// every `upload.getFileHashes`.
     pub part_hashes: Arc<OnceLock<Vec<[u8; 32]>>>,
+    /// The stored file holding this document's thumbnail, if the uploader
+    /// sent one ([`DOCUMENT_THUMB_TYPE`]).
+    pub thumb: Option<i64>,
+    /// The document's attributes as the uploader gave them (video, audio,
+    /// file name, …), kept for every later copy of it.
+    pub attributes: Vec<tl::enums::DocumentAttribute>,
 }
 
 impl StoredFile {
@@ -246,10 +257,9 @@ impl ReferenceError {
 impl StoredFile {
     /// The `document` constructor a client receives for this file, with
     /// `attributes` plus the file name when they carry none.
-    pub fn to_document(
-        &self,
-        mut attributes: Vec<tl::enums::DocumentAttribute>,
-    ) -> tl::enums::Document {
+    /// `thumb` is the stored thumbnail ([`StoredFile::thumb`]), if any.
+    pub fn to_document(&self, thumb: Option<&StoredFile>) -> tl::enums::Document {
+        let mut attributes = self.attributes.clone();
         let has_name = attributes
             .iter()
             .any(|a| matches!(a, tl::enums::DocumentAttribute::Filename(_)));
@@ -268,7 +278,17 @@ impl StoredFile {
             date: self.date,
             mime_type: self.mime_type.clone(),
             size: self.bytes.len() as i64,
-            thumbs: None,
+            thumbs: thumb.map(|thumb| {
+                vec![
+                    tl::types::PhotoSize {
+                        r#type: DOCUMENT_THUMB_TYPE.into(),
+                        w: 320,
+                        h: 320,
+                        size: i32::try_from(thumb.bytes.len()).unwrap_or(i32::MAX),
+                    }
+                    .into(),
+                ]
+            }),
             video_thumbs: None,
             dc_id: self.dc_id,
             attributes,
@@ -375,6 +395,8 @@ impl FileStore {
             file_reference: new_reference(),
             expired_references: Vec::new(),
             part_hashes: Arc::default(),
+            thumb: None,
+            attributes: Vec::new(),
         };
         self.files.entry(id).or_insert(file)
     }

@@ -27,8 +27,8 @@ use sha2::{Digest, Sha256};
 
 pub use chats::{BasicGroup, Channel, Chats, GroupMember};
 pub use files::{
-    FileKind, FileStore, FinaliseError, Finalised, PHOTO_SIZE_TYPE, PartCheck, StoredFile, Upload,
-    UploadMode,
+    DOCUMENT_THUMB_TYPE, FileKind, FileStore, FinaliseError, Finalised, PHOTO_SIZE_TYPE, PartCheck,
+    StoredFile, Upload, UploadMode,
 };
 pub use keys::{Authorization, KeyRecord, Keys};
 pub use messages::{Mailboxes, PeerTarget, StoredMessage};
