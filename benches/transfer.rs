@@ -216,7 +216,7 @@ impl Bed {
             "application/octet-stream",
             "bench.bin",
         );
-        let document = file.to_document(Vec::new());
+        let document = file.to_document(None);
         let tgcmd = tgcmd::media::Document::from_tl(&document)
             .expect("a document")
             .location();

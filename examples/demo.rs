@@ -3,10 +3,11 @@
 //! Starts the embedded fake data centre in-process, signs in with phone +
 //! code, uploads a file to Saved Messages through the transfer engine,
 //! downloads it back whole and as a byte range (both checked against the
-//! server's SHA-256 hashes), and prints what happened at each step. Needs no
-//! network and no Telegram account.
+//! server's SHA-256 hashes), then receives a message from a second user of
+//! the fake world through its update stream and answers it, and prints what
+//! happened at each step. Needs no network and no Telegram account.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use fakedc::{Config, FakeDc};
@@ -14,6 +15,7 @@ use sha2::{Digest, Sha256};
 use tgcmd::ClientBuilder;
 use tgcmd::media::UploadSource;
 use tgcmd::transfer::{DownloadOptions, UploadOptions};
+use tgcmd::update_stream::{Update, UpdateStream};
 
 const API_ID: i32 = 12345;
 const API_HASH: &str = "0123456789abcdef0123456789abcdef";
@@ -27,7 +29,12 @@ fn short_hash(bytes: &[u8]) -> String {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let fake = FakeDc::start(Config::default()).await?;
+    // Two users: the demo signs in as the first; the second writes to it.
+    let fake = FakeDc::start(Config {
+        users: 2,
+        ..Config::default()
+    })
+    .await?;
     println!("fake DC cluster:");
     for dc in fake.dcs() {
         println!("  DC {} listening on {}", dc.dc_id, dc.addr);
@@ -139,5 +146,58 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if slice != expected {
         return Err("the ranged download differs".into());
     }
+
+    // Messages: the update stream catches up first, then a second user of
+    // the fake world writes, and the demo answers.
+    let mut updates = client.updates()?;
+    next_update(&mut updates, |u| matches!(u, Update::GetDifferenceEnd)).await?;
+    let friend = fake
+        .users()
+        .get(1)
+        .ok_or("the fake DC has one user")?
+        .user_id;
+    fake.send_message(
+        friend,
+        fakedc::PeerTarget::User(me.id),
+        "Hello from the fake world",
+    )
+    .map_err(|e| format!("the fake DC refused the message: {e:?}"))?;
+    let Update::MsgReceive { msg, .. } =
+        next_update(&mut updates, |u| matches!(u, Update::MsgReceive { .. })).await?
+    else {
+        unreachable!("only messages are accepted");
+    };
+    let sender = msg.src.as_ref().map_or("someone", |p| p.name.as_str());
+    println!(
+        "received message {} from {sender}: {:?}",
+        msg.id,
+        msg.text.as_deref().unwrap_or("")
+    );
+    let answer = client
+        .send_msg(msg.chat_id, "Hello back from tgcmd")
+        .await?;
+    println!(
+        "sent message {} to {}: {:?}",
+        answer.id,
+        answer.dest.name,
+        answer.text.as_deref().unwrap_or("")
+    );
+    updates.close().await;
     Ok(())
+}
+
+/// The first update `wanted` accepts, within 10 seconds.
+async fn next_update(
+    updates: &mut UpdateStream,
+    wanted: impl Fn(&Update) -> bool,
+) -> Result<Update, Box<dyn std::error::Error>> {
+    let wait = async {
+        while let Some(update) = updates.next().await {
+            if wanted(&update) {
+                return Ok(update);
+            }
+        }
+        Err("the update stream ended")
+    };
+    Ok(tokio::time::timeout(Duration::from_secs(10), wait).await??)
 }

@@ -326,7 +326,7 @@ impl LineServer {
                     tokio::select! {
                         update = stream.next() => match update {
                             Some(update) => {
-                                let line = update.to_event(userbot_id).to_string();
+                                let line = update.to_event_line(userbot_id);
                                 if events.send(line).await.is_err() {
                                     break;
                                 }

@@ -105,6 +105,36 @@ impl Update {
         serde_json::json!({"type": "chat_update", "userbot_id": userbot_id, "payload": payload})
     }
 
+    /// [`Update::to_event`] as one JSON line, with the keys in the order
+    /// the spec writes them (`type`, `userbot_id`, `payload`; in the
+    /// payload `userbot_id`, `type`, then the update's fields), as the
+    /// answers to commands have them.
+    pub fn to_event_line(&self, userbot_id: i64) -> String {
+        #[derive(Serialize)]
+        struct Payload<'a> {
+            userbot_id: i64,
+            #[serde(flatten)]
+            update: &'a Update,
+        }
+        #[derive(Serialize)]
+        struct Event<'a> {
+            r#type: &'static str,
+            userbot_id: i64,
+            payload: Payload<'a>,
+        }
+        let event = Event {
+            r#type: "chat_update",
+            userbot_id,
+            payload: Payload {
+                userbot_id,
+                update: self,
+            },
+        };
+        // Strings, numbers and lists: it always serializes; the Value form
+        // is the fallback all the same.
+        serde_json::to_string(&event).unwrap_or_else(|_| self.to_event(userbot_id).to_string())
+    }
+
     /// The JSON `type` of this update.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -213,5 +243,32 @@ impl Update {
             _ => None,
         };
         update.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_lines_keep_the_spec_key_order_and_match_the_value_form() {
+        let updates = [
+            Update::OurId { id: 42 },
+            Update::GetDifferenceEnd,
+            Update::MsgDelete {
+                chat_id: None,
+                msg_ids: vec![3, 4],
+            },
+        ];
+        for update in updates {
+            let line = update.to_event_line(7);
+            let prefix = format!(
+                r#"{{"type":"chat_update","userbot_id":7,"payload":{{"userbot_id":7,"type":"{}""#,
+                update.kind()
+            );
+            assert!(line.starts_with(&prefix), "{line}");
+            let parsed: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+            assert_eq!(parsed, update.to_event(7));
+        }
     }
 }
