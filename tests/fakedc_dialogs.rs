@@ -10,26 +10,9 @@ mod grammers_support;
 mod people;
 
 use fakedc::world::dialogs::{dialogs_hash, marked_id};
-use fakedc::{BasicGroup, Channel, Config, FakeDc, PeerTarget};
-use grammers_client::InvocationError;
+use fakedc::{BasicGroup, Channel, FakeDc, PeerTarget};
 use grammers_client::tl;
-use people::{Person, channel_peer, person, user_peer};
-
-async fn cluster(users: usize) -> FakeDc {
-    FakeDc::start(Config {
-        users,
-        ..Config::default()
-    })
-    .await
-    .expect("fake DC starts")
-}
-
-fn assert_error<T: std::fmt::Debug>(result: Result<T, InvocationError>, name: &str) {
-    match result {
-        Err(InvocationError::Rpc(e)) => assert_eq!(e.name, name, "{e:?}"),
-        other => panic!("expected {name}, got {other:?}"),
-    }
-}
+use people::{Person, assert_error, channel_peer, cluster, person, user_peer};
 
 fn marked(peer: PeerTarget) -> i64 {
     marked_id(&peer.to_tl())

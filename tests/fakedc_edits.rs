@@ -11,34 +11,18 @@ mod people;
 
 use std::time::Duration;
 
-use fakedc::{Channel, Config, FakeDc, PeerTarget};
-use grammers_client::InvocationError;
+use fakedc::{Channel, PeerTarget};
 use grammers_client::client::UpdateStream;
 use grammers_client::session::types::PeerRef;
 use grammers_client::tl;
 use grammers_client::update::Update;
 use people::{
-    Person, channel_peer, input_channel, messages_within, person, until_subscribed, user_peer,
+    Person, assert_error, channel_peer, cluster, input_channel, messages_within, person,
+    until_subscribed, user_peer,
 };
 
 /// How long a stream must stay quiet before a test stops listening.
 const QUIET: Duration = Duration::from_millis(1500);
-
-async fn cluster() -> FakeDc {
-    FakeDc::start(Config {
-        users: 2,
-        ..Config::default()
-    })
-    .await
-    .expect("fake DC starts")
-}
-
-fn assert_error<T: std::fmt::Debug>(result: Result<T, InvocationError>, name: &str) {
-    match result {
-        Err(InvocationError::Rpc(e)) => assert_eq!(e.name, name, "{e:?}"),
-        other => panic!("expected {name}, got {other:?}"),
-    }
-}
 
 fn edit(
     peer: tl::enums::InputPeer,
@@ -103,7 +87,7 @@ fn get_difference(pts: i32) -> tl::functions::updates::GetDifference {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_private_edit_reaches_the_other_side_once() {
-    let dc = cluster().await;
+    let dc = cluster(2).await;
     let a = person(&dc, 0).await;
     let mut b = person(&dc, 1).await;
     let mut b_stream = b.stream().await;
@@ -161,7 +145,7 @@ async fn a_private_edit_reaches_the_other_side_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edits_answer_telegrams_errors() {
-    let dc = cluster().await;
+    let dc = cluster(2).await;
     let a = person(&dc, 0).await;
     let b = person(&dc, 1).await;
     let a_to_b = user_peer(&dc, a.user_id, b.user_id);
@@ -214,7 +198,7 @@ async fn edits_answer_telegrams_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_channel_edit_reaches_members_once() {
-    let dc = cluster().await;
+    let dc = cluster(2).await;
     let a = person(&dc, 0).await;
     let mut b = person(&dc, 1).await;
     let channel = dc.add_channel(Channel {
@@ -286,7 +270,7 @@ async fn a_channel_edit_reaches_members_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_offline_user_gets_channel_posts_back() {
-    let dc = cluster().await;
+    let dc = cluster(2).await;
     let a = dc.users()[0].user_id;
     let b = dc.users()[1].user_id;
     let quiet = dc.add_channel(Channel {
@@ -369,7 +353,7 @@ async fn an_offline_user_gets_channel_posts_back() {
     drop(raw);
 
     // A stock grammers stream catching up gets every post once.
-    let dc2 = cluster().await;
+    let dc2 = cluster(2).await;
     let (a, b) = (dc2.users()[0].user_id, dc2.users()[1].user_id);
     let quiet = dc2.add_channel(Channel {
         title: "Quiet".into(),

@@ -8,19 +8,9 @@ mod grammers_support;
 #[path = "support/people.rs"]
 mod people;
 
-use fakedc::{BasicGroup, Channel, Config, FakeDc, PeerTarget, world::GroupMember};
-use grammers_client::InvocationError;
+use fakedc::{BasicGroup, Channel, FakeDc, PeerTarget, world::GroupMember};
 use grammers_client::tl;
-use people::{Person, channel_peer, input_channel, person, user_peer};
-
-async fn cluster(users: usize) -> FakeDc {
-    FakeDc::start(Config {
-        users,
-        ..Config::default()
-    })
-    .await
-    .expect("fake DC starts")
-}
+use people::{Person, assert_error, channel_peer, cluster, input_channel, person, user_peer};
 
 fn send_message(
     peer: tl::enums::InputPeer,
@@ -68,13 +58,6 @@ fn history(
         max_id: 0,
         min_id: 0,
         hash: 0,
-    }
-}
-
-fn assert_error<T: std::fmt::Debug>(result: Result<T, InvocationError>, name: &str) {
-    match result {
-        Err(InvocationError::Rpc(e)) => assert_eq!(e.name, name, "{e:?}"),
-        other => panic!("expected {name}, got {other:?}"),
     }
 }
 

@@ -130,3 +130,24 @@ pub async fn until_subscribed(dc: &FakeDc, user_id: i64) {
     }
     panic!("user {user_id} never subscribed to updates");
 }
+
+/// A fake DC cluster with `users` users.
+pub async fn cluster(users: usize) -> FakeDc {
+    FakeDc::start(fakedc::Config {
+        users,
+        ..fakedc::Config::default()
+    })
+    .await
+    .expect("fake DC starts")
+}
+
+/// Checks that `result` is Telegram's error `name`.
+pub fn assert_error<T: std::fmt::Debug>(
+    result: Result<T, grammers_client::InvocationError>,
+    name: &str,
+) {
+    match result {
+        Err(grammers_client::InvocationError::Rpc(e)) => assert_eq!(e.name, name, "{e:?}"),
+        other => panic!("expected {name}, got {other:?}"),
+    }
+}
