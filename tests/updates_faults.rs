@@ -219,3 +219,73 @@ async fn a_server_restart_with_the_state_kept_loses_nothing() {
     );
     assert!(bed.get_difference_calls() > before, "the engine caught up");
 }
+
+/// B sends `texts` (then a marker) to a chat of A and B; A's updates up
+/// to the marker.
+async fn exchange_in(bed: &mut Bed, chat: PeerTarget, batch: &[String]) -> Vec<Update> {
+    for text in batch.iter().map(String::as_str).chain(["marker"]) {
+        bed.dc.send_message(bed.b_id, chat, text).expect("B sends");
+    }
+    until_marker(&mut bed.stream, "marker").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_in_a_basic_group_lose_and_repeat_nothing() {
+    let mut bed = bed("faults-group").await;
+    let group = bed.dc.add_basic_group(fakedc::BasicGroup {
+        title: "A and B".into(),
+        creator: bed.a_id,
+        members: vec![fakedc::world::GroupMember {
+            user_id: bed.b_id,
+            inviter_id: bed.a_id,
+            date: 0,
+            admin: false,
+        }],
+        ..fakedc::BasicGroup::default()
+    });
+    let faults = bed.dc.faults();
+    faults.drop_pushes(1);
+    faults.duplicate_pushes(1);
+    faults.reorder_pushes(2);
+    let sent = batch(6);
+    let seen = exchange_in(&mut bed, PeerTarget::Chat(group), &sent).await;
+    assert_exactly(&seen, &sent, bed.b_id);
+    for msg in new_messages(&seen) {
+        assert_eq!(msg.chat_id, -group);
+    }
+    let fired = bed.dc.faults().fired();
+    assert_eq!(
+        (fired.dropped_pushes, fired.duplicated_pushes, fired.reordered_pushes),
+        (1, 1, 2)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_channel_push_is_fetched_with_the_channel_difference() {
+    let mut bed = bed("faults-channel").await;
+    let channel = bed.dc.add_channel(fakedc::Channel {
+        title: "Supergroup".into(),
+        creator: bed.a_id,
+        members: [bed.a_id, bed.b_id].into(),
+        ..fakedc::Channel::default()
+    });
+    support::commands::introduce_channel(&bed.dc, &bed.a, bed.a_id, channel).await;
+    // The first post tells A's engine where the channel stands.
+    let first = exchange_in(&mut bed, PeerTarget::Channel(channel), &[]).await;
+    assert_eq!(texts(&first), ["marker"]);
+    let channel_difference = <tl::functions::updates::GetChannelDifference as tl::Identifiable>::CONSTRUCTOR_ID;
+    let before = bed.dc.world().call_count(channel_difference);
+    bed.dc.faults().drop_pushes(2);
+    bed.dc.faults().duplicate_pushes(1);
+    let sent = batch(5);
+    let seen = exchange_in(&mut bed, PeerTarget::Channel(channel), &sent).await;
+    assert_exactly(&seen, &sent, bed.b_id);
+    for msg in new_messages(&seen) {
+        assert_eq!(msg.chat_id, support::commands::channel_chat_id(channel));
+    }
+    assert_eq!(bed.dc.faults().fired().dropped_pushes, 2);
+    assert!(
+        bed.dc.world().call_count(channel_difference) > before,
+        "the engine fetched the channel's gap"
+    );
+}
