@@ -5,7 +5,8 @@
 //! supergroup each side sees each of the other's messages exactly once,
 //! and the histories match. A also gets its own messages sent from another
 //! session (outgoing), B's edits (flagged), B reading (outbox read), B
-//! typing and B deleting.
+//! typing and B deleting; and what A sends itself never comes back as
+//! received, even where grammers hands the answer to the update channel.
 //!
 //! "Exactly once" is shown without waiting for quiet: after what a test
 //! expects, the other side sends a marker, and everything the stream
@@ -437,4 +438,29 @@ async fn a_deletion_by_b_arrives() {
         history.iter().map(|(_, t, _)| t.as_str()).collect::<Vec<_>>(),
         ["b-end"]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_a_sends_are_answers_not_news_in_any_chat() {
+    // grammers also hands A's own `Updates` answers (channel messages) to
+    // the update channel; they must not come back as received messages.
+    let mut p = pair("two-users-own-answers").await;
+    let channel = p.dc.add_channel(Channel {
+        title: "Supergroup".into(),
+        creator: p.a_id,
+        members: [p.a_id, p.b_id].into(),
+        ..Channel::default()
+    });
+    introduce_channel(&p.dc, &p.a, p.a_id, channel).await;
+    let (mut a_stream, _b_stream) = p.streams().await;
+    for chat_id in [p.b_id, channel_chat_id(channel)] {
+        for i in 0..10 {
+            let sent = p.a.send_msg(chat_id, &format!("mine {i}")).await.expect("A sends");
+            assert!(sent.out);
+        }
+    }
+    p.b_sends(p.b_to_a(), "b-end").await;
+    let a_seen = until_marker(&mut a_stream, "b-end").await;
+    assert_eq!(texts(&a_seen), ["b-end"], "{a_seen:#?}");
+    assert_eq!(a_seen.len(), 1, "{a_seen:#?}");
 }
