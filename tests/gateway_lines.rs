@@ -356,7 +356,8 @@ async fn forwarded_updates_are_chat_update_events_with_the_msg() {
             ..LineServerConfig::default()
         },
     );
-    let start_up = json!({"type": "chat_update", "userbot_id": USERBOT, "payload": {"userbot_id": USERBOT}});
+    let start_up =
+        json!({"type": "chat_update", "userbot_id": USERBOT, "payload": {"userbot_id": USERBOT}});
     for (kind, extra) in [
         ("binlog_replay_end", json!({})),
         ("our_id", json!({"id": a_id})),
@@ -402,7 +403,9 @@ async fn forwarded_updates_are_chat_update_events_with_the_msg() {
     assert_eq!(msg["src"]["first_name"], "Demo", "{msg}");
     assert_eq!(msg["dest"]["id"], a_id, "{msg}");
     assert!(msg["date"].as_i64().is_some_and(|d| d > 0), "{msg}");
-    for absent in ["media", "fwd_src", "fwd_date", "reply", "reply_id", "action"] {
+    for absent in [
+        "media", "fwd_src", "fwd_date", "reply", "reply_id", "action",
+    ] {
         assert_eq!(msg[absent], Value::Null, "{absent}: {msg}");
     }
     // The same message as the history shows it.

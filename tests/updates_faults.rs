@@ -9,9 +9,9 @@
 //! Every fault is proved to have fired (`Faults::fired`). After each batch
 //! B sends a marker; everything up to it must be exactly the batch.
 
-mod support;
 #[path = "support/stream.rs"]
 mod stream;
+mod support;
 
 use fakedc::{Config, FakeDc, PeerTarget};
 use grammers_tl_types as tl;
@@ -213,8 +213,10 @@ async fn a_server_restart_with_the_state_kept_loses_nothing() {
     assert_eq!(texts(&seen), expected, "{seen:#?}");
     // A new connection announces the account again; nothing else comes.
     assert!(
-        seen.iter()
-            .all(|u| matches!(u, Update::MsgReceive { edited: false, .. } | Update::OurId { .. })),
+        seen.iter().all(|u| matches!(
+            u,
+            Update::MsgReceive { edited: false, .. } | Update::OurId { .. }
+        )),
         "{seen:#?}"
     );
     assert!(bed.get_difference_calls() > before, "the engine caught up");
@@ -255,7 +257,11 @@ async fn faults_in_a_basic_group_lose_and_repeat_nothing() {
     }
     let fired = bed.dc.faults().fired();
     assert_eq!(
-        (fired.dropped_pushes, fired.duplicated_pushes, fired.reordered_pushes),
+        (
+            fired.dropped_pushes,
+            fired.duplicated_pushes,
+            fired.reordered_pushes
+        ),
         (1, 1, 2)
     );
 }
@@ -273,7 +279,8 @@ async fn a_dropped_channel_push_is_fetched_with_the_channel_difference() {
     // The first post tells A's engine where the channel stands.
     let first = exchange_in(&mut bed, PeerTarget::Channel(channel), &[]).await;
     assert_eq!(texts(&first), ["marker"]);
-    let channel_difference = <tl::functions::updates::GetChannelDifference as tl::Identifiable>::CONSTRUCTOR_ID;
+    let channel_difference =
+        <tl::functions::updates::GetChannelDifference as tl::Identifiable>::CONSTRUCTOR_ID;
     let before = bed.dc.world().call_count(channel_difference);
     bed.dc.faults().drop_pushes(2);
     bed.dc.faults().duplicate_pushes(1);

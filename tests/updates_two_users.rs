@@ -16,9 +16,9 @@
 mod grammers_support;
 #[path = "support/people.rs"]
 mod people;
-mod support;
 #[path = "support/stream.rs"]
 mod stream;
+mod support;
 
 use fakedc::{BasicGroup, Channel, Config, FakeDc, PeerTarget, world::GroupMember};
 use grammers_client::session::types::PeerRef;
@@ -174,7 +174,13 @@ async fn a_private_chat_reaches_each_side_once() {
     // A's own messages are its commands' answers, not news: only B's.
     assert_eq!(texts(&a_seen), ["b1", "b2", "b-end"], "{a_seen:#?}");
     assert_eq!(a_seen.len(), 3, "nothing but B's messages: {a_seen:#?}");
-    assert_from_b(&new_messages(&a_seen), p.b_id, p.a_id, PeerType::User, p.b_id);
+    assert_from_b(
+        &new_messages(&a_seen),
+        p.b_id,
+        p.a_id,
+        PeerType::User,
+        p.b_id,
+    );
 
     let b_seen = b_until_marker(&mut b_stream, "a-end").await;
     assert_eq!(incoming(&b_seen), ["a1", "a2", "a-end"], "{b_seen:?}");
@@ -183,7 +189,10 @@ async fn a_private_chat_reaches_each_side_once() {
     let b_hist = b_history(&p.b, b_to_a).await;
     assert_eq!(a_hist.len(), 6, "{a_hist:?}");
     assert_eq!(
-        a_hist.iter().map(|(_, t, _)| t.as_str()).collect::<Vec<_>>(),
+        a_hist
+            .iter()
+            .map(|(_, t, _)| t.as_str())
+            .collect::<Vec<_>>(),
         ["a-end", "b-end", "b2", "a2", "b1", "a1"]
     );
     assert_histories_match(&a_hist, &b_hist);
@@ -217,7 +226,13 @@ async fn a_basic_group_reaches_each_side_once() {
     let a_seen = until_marker(&mut a_stream, "b-end").await;
     assert_eq!(texts(&a_seen), ["hello from B", "b-end"], "{a_seen:#?}");
     assert_eq!(a_seen.len(), 2, "{a_seen:#?}");
-    assert_from_b(&new_messages(&a_seen), p.b_id, chat_id, PeerType::Chat, chat_id);
+    assert_from_b(
+        &new_messages(&a_seen),
+        p.b_id,
+        chat_id,
+        PeerType::Chat,
+        chat_id,
+    );
 
     let b_seen = b_until_marker(&mut b_stream, "a-end").await;
     assert_eq!(incoming(&b_seen), ["hello group", "a-end"], "{b_seen:?}");
@@ -225,7 +240,10 @@ async fn a_basic_group_reaches_each_side_once() {
     let a_hist = a_history(&p.a, chat_id).await;
     let b_hist = b_history(&p.b, b_peer).await;
     assert_eq!(
-        a_hist.iter().map(|(_, t, _)| t.as_str()).collect::<Vec<_>>(),
+        a_hist
+            .iter()
+            .map(|(_, t, _)| t.as_str())
+            .collect::<Vec<_>>(),
         ["a-end", "b-end", "hello from B", "hello group"]
     );
     assert_histories_match(&a_hist, &b_hist);
@@ -255,7 +273,13 @@ async fn a_supergroup_reaches_each_side_once() {
     let a_seen = until_marker(&mut a_stream, "b-end").await;
     assert_eq!(texts(&a_seen), ["second", "b-end"], "{a_seen:#?}");
     assert_eq!(a_seen.len(), 2, "{a_seen:#?}");
-    assert_from_b(&new_messages(&a_seen), p.b_id, chat_id, PeerType::Channel, chat_id);
+    assert_from_b(
+        &new_messages(&a_seen),
+        p.b_id,
+        chat_id,
+        PeerType::Channel,
+        chat_id,
+    );
     assert_eq!(new_messages(&a_seen)[0].id, second);
 
     let b_seen = b_until_marker(&mut b_stream, "a-end").await;
@@ -264,7 +288,10 @@ async fn a_supergroup_reaches_each_side_once() {
     let a_hist = a_history(&p.a, chat_id).await;
     let b_hist = b_history(&p.b, b_peer).await;
     assert_eq!(
-        a_hist.iter().map(|(_, t, _)| t.as_str()).collect::<Vec<_>>(),
+        a_hist
+            .iter()
+            .map(|(_, t, _)| t.as_str())
+            .collect::<Vec<_>>(),
         ["a-end", "b-end", "second", "first"]
     );
     assert_histories_match(&a_hist, &b_hist);
@@ -280,10 +307,9 @@ async fn own_messages_from_another_session_arrive_as_outgoing() {
     let mut p = pair("two-users-other-session").await;
     let (mut a_stream, _b_stream) = p.streams().await;
     // As if A's phone had sent it: every session of A is told.
-    let id = p
-        .dc
-        .send_message(p.a_id, PeerTarget::User(p.b_id), "from my phone")
-        .expect("sent from A's other session");
+    let id =
+        p.dc.send_message(p.a_id, PeerTarget::User(p.b_id), "from my phone")
+            .expect("sent from A's other session");
     p.b_sends(p.b_to_a(), "b-end").await;
 
     let a_seen = until_marker(&mut a_stream, "b-end").await;
@@ -435,7 +461,10 @@ async fn a_deletion_by_b_arrives() {
     );
     let history = a_history(&p.a, p.b_id).await;
     assert_eq!(
-        history.iter().map(|(_, t, _)| t.as_str()).collect::<Vec<_>>(),
+        history
+            .iter()
+            .map(|(_, t, _)| t.as_str())
+            .collect::<Vec<_>>(),
         ["b-end"]
     );
 }
@@ -455,7 +484,10 @@ async fn messages_a_sends_are_answers_not_news_in_any_chat() {
     let (mut a_stream, _b_stream) = p.streams().await;
     for chat_id in [p.b_id, channel_chat_id(channel)] {
         for i in 0..10 {
-            let sent = p.a.send_msg(chat_id, &format!("mine {i}")).await.expect("A sends");
+            let sent =
+                p.a.send_msg(chat_id, &format!("mine {i}"))
+                    .await
+                    .expect("A sends");
             assert!(sent.out);
         }
     }

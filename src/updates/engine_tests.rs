@@ -241,7 +241,10 @@ fn difference_too_long_still_delivers_what_was_held_beyond_the_gap() {
     );
     let events = events(&mut engine);
     assert!(
-        matches!(events.first(), Some(Event::GapsPossible { channel_id: None })),
+        matches!(
+            events.first(),
+            Some(Event::GapsPossible { channel_id: None })
+        ),
         "{events:?}"
     );
     // Received, never delivered, and no difference brings them again:
@@ -251,10 +254,7 @@ fn difference_too_long_still_delivers_what_was_held_beyond_the_gap() {
     assert_eq!(engine.poll_request(t1), Some(get_difference(13, 100, 5)));
     engine.answer(difference_empty(100, 3), &ALL, t1);
     engine.push(short(msg(4, 14)), false, &ALL, t1);
-    assert_eq!(
-        delivered(&self::events(&mut engine)),
-        vec![(0, 4), (0, 5)]
-    );
+    assert_eq!(delivered(&self::events(&mut engine)), vec![(0, 4), (0, 5)]);
 }
 
 #[test]

@@ -28,7 +28,10 @@ pub async fn next(stream: &mut UpdateStream, what: &str) -> Update {
 /// after this returns reaches the stream.
 pub async fn started(client: &Client, self_id: i64) -> UpdateStream {
     let mut stream = client.updates().expect("the first update stream");
-    assert_eq!(next(&mut stream, "binlog_replay_end").await, Update::BinlogReplayEnd);
+    assert_eq!(
+        next(&mut stream, "binlog_replay_end").await,
+        Update::BinlogReplayEnd
+    );
     assert_eq!(
         next(&mut stream, "our_id").await,
         Update::OurId { id: self_id }
@@ -51,9 +54,7 @@ pub async fn until_marker(stream: &mut UpdateStream, marker: &str) -> Vec<Update
     loop {
         let update = tokio::time::timeout(WAIT, stream.next())
             .await
-            .unwrap_or_else(|_| {
-                panic!("no {marker:?} within {WAIT:?}; seen so far: {seen:#?}")
-            })
+            .unwrap_or_else(|_| panic!("no {marker:?} within {WAIT:?}; seen so far: {seen:#?}"))
             .unwrap_or_else(|| panic!("the stream ended before {marker:?}; seen: {seen:#?}"));
         let done = matches!(&update, Update::MsgReceive { msg, edited: false }
             if msg.text.as_deref() == Some(marker));
