@@ -1,6 +1,8 @@
 //! The JSON-lines server (`tgcmd::lines::LineServer`) driven through
 //! in-memory pipes: line limits, bad bytes, full queues, idle workers,
-//! a flood over 50 accounts, and the oversized-bio line.
+//! a flood over 50 accounts, the oversized-bio line, and forwarded
+//! updates (`forward_updates`: an incoming message as a `msg_receive`
+//! `chat_update` event).
 
 mod support;
 
@@ -328,5 +330,89 @@ async fn the_gateway_survives_an_oversized_bio_and_an_oversized_line() {
     bed.send(b"{\"action\": \"get_active_sessions\", \"userbot_id\": 1}\n")
         .await;
     assert_eq!(kind(&bed.event().await), "get_active_sessions");
+    bed.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_updates_are_chat_update_events_with_the_msg() {
+    use support::commands::{client_as, introduce};
+    let dc = fakedc::FakeDc::start(fakedc::Config {
+        users: 2,
+        ..fakedc::Config::default()
+    })
+    .await
+    .expect("the fake DC starts");
+    let (a_id, b_id) = (dc.users()[0].user_id, dc.users()[1].user_id);
+    let a = client_as(&dc, 0, "lines-updates").await;
+    introduce(&dc, &a, a_id, b_id).await;
+    // Not 1, and not A's user index: the event names the account as served.
+    const USERBOT: i64 = 7;
+    let accounts = AccountPool::new();
+    accounts.insert(USERBOT, a.clone());
+    let mut bed = Bed::start(
+        Dispatcher::new(accounts),
+        LineServerConfig {
+            forward_updates: true,
+            ..LineServerConfig::default()
+        },
+    );
+    let start_up =
+        json!({"type": "chat_update", "userbot_id": USERBOT, "payload": {"userbot_id": USERBOT}});
+    for (kind, extra) in [
+        ("binlog_replay_end", json!({})),
+        ("our_id", json!({"id": a_id})),
+        ("get_difference_end", json!({})),
+    ] {
+        let mut expected = start_up.clone();
+        expected["payload"]["type"] = json!(kind);
+        for (key, value) in extra.as_object().expect("an object") {
+            expected["payload"][key] = value.clone();
+        }
+        assert_eq!(bed.event().await, expected);
+    }
+
+    let sent = dc
+        .send_message(b_id, fakedc::PeerTarget::User(a_id), "hello over JSON")
+        .expect("B sends");
+    let event = bed.event().await;
+    let msg = event["payload"]["msg"].clone();
+    assert_eq!(
+        event,
+        json!({
+            "type": "chat_update",
+            "userbot_id": USERBOT,
+            "payload": {
+                "userbot_id": USERBOT,
+                "type": "msg_receive",
+                "msg": msg,
+                "edited": false,
+            },
+        })
+    );
+    assert_eq!(msg["@type"], "msg", "{msg}");
+    assert_eq!(msg["id"], sent, "{msg}");
+    assert_eq!(msg["chat_id"], b_id, "{msg}");
+    assert_eq!(msg["text"], "hello over JSON", "{msg}");
+    assert_eq!(msg["out"], false, "{msg}");
+    assert_eq!(msg["unread"], true, "{msg}");
+    assert_eq!(msg["service"], false, "{msg}");
+    assert_eq!(msg["mention"], false, "{msg}");
+    assert_eq!(msg["flags"], tgcmd::tgl::MsgFlags::UNREAD, "{msg}");
+    assert_eq!(msg["src"]["@type"], "peer", "{msg}");
+    assert_eq!(msg["src"]["id"], b_id, "{msg}");
+    assert_eq!(msg["src"]["first_name"], "Demo", "{msg}");
+    assert_eq!(msg["dest"]["id"], a_id, "{msg}");
+    assert!(msg["date"].as_i64().is_some_and(|d| d > 0), "{msg}");
+    for absent in [
+        "media", "fwd_src", "fwd_date", "reply", "reply_id", "action",
+    ] {
+        assert_eq!(msg[absent], Value::Null, "{absent}: {msg}");
+    }
+    // The same message as the history shows it.
+    let history = a.get_history(b_id, 0, 1).await.expect("history");
+    assert_eq!(
+        msg,
+        serde_json::to_value(&history[0]).expect("a msg serializes")
+    );
     bed.finish().await;
 }

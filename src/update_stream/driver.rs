@@ -203,6 +203,19 @@ async fn perform(client: &Client, request: Request) -> Answer {
     }
 }
 
+/// Whether `updates` is the answer to a message this session sent: it
+/// carries `updateMessageID` (the `random_id` mapping), which Telegram
+/// sends to the sending session only, never to the account's others.
+fn is_own_answer(updates: &tl::enums::Updates) -> bool {
+    let list = match updates {
+        tl::enums::Updates::Updates(u) => &u.updates,
+        tl::enums::Updates::Combined(u) => &u.updates,
+        _ => return false,
+    };
+    list.iter()
+        .any(|u| matches!(u, tl::enums::Update::MessageId(_)))
+}
+
 /// The driver's state besides the engine.
 struct Driver {
     client: Client,
@@ -273,7 +286,14 @@ impl Driver {
         match input {
             UpdateInput::Pushed(UpdatesLike::Updates(updates)) => {
                 self.known.check(&self.client, &updates).await;
-                engine.push(updates, false, &self.known, now());
+                // grammers puts this session's own `Updates` answers on the
+                // update channel too, looking like pushes, while
+                // `record_answer` feeds the same answer as `OwnAnswer`:
+                // whichever came first decided whether the account's own
+                // message was news. Only the sending session is told
+                // `updateMessageID`, so a container with one is an answer.
+                let own = is_own_answer(&updates);
+                engine.push(updates, own, &self.known, now());
             }
             UpdateInput::Pushed(UpdatesLike::ShortSentMessage { update, .. }) => {
                 engine.push(update.into(), true, &self.known, now());

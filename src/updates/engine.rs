@@ -660,10 +660,17 @@ impl Engine {
             D::TooLong(too_long) => {
                 tracing::info!(pts = too_long.pts, "differenceTooLong: gaps possible");
                 let progressed = too_long.pts > self.common.pts.local;
-                self.common.pts.advance_to(too_long.pts);
                 self.flush();
                 self.events
                     .push_back(Event::GapsPossible { channel_id: None });
+                // What was pushed beyond the gap reached us but was never
+                // delivered; moving pts past it would drop it as "already
+                // applied", and no difference brings it again. Hand it out
+                // after the report, in pts order, once.
+                for pending in self.common.pts.take_until(too_long.pts) {
+                    self.emit_pending(pending);
+                }
+                self.common.pts.advance_to(too_long.pts);
                 self.continue_common_loop(progressed, now);
             }
         }

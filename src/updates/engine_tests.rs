@@ -222,6 +222,42 @@ fn difference_too_long_resets_and_reports_gaps() {
 }
 
 #[test]
+fn difference_too_long_still_delivers_what_was_held_beyond_the_gap() {
+    let t0 = Instant::now();
+    let mut engine = synced(t0);
+    // pts 11 is lost; 12 and 13 (13 twice) wait for it, 15 beyond.
+    for update in [msg(2, 12), msg(3, 13), msg(3, 13), msg(5, 15)] {
+        engine.push(short(update), false, &ALL, t0);
+    }
+    assert!(delivered(&events(&mut engine)).is_empty());
+    let t1 = t0 + POSSIBLE_GAP_TIMEOUT;
+    assert_eq!(engine.poll_request(t1), Some(get_difference(10, 100, 5)));
+    engine.answer(
+        Answer::Difference(tl::enums::updates::Difference::TooLong(
+            tl::types::updates::DifferenceTooLong { pts: 13 },
+        )),
+        &ALL,
+        t1,
+    );
+    let events = events(&mut engine);
+    assert!(
+        matches!(
+            events.first(),
+            Some(Event::GapsPossible { channel_id: None })
+        ),
+        "{events:?}"
+    );
+    // Received, never delivered, and no difference brings them again:
+    // after the report, once each, in order. 15 still waits for 14.
+    assert_eq!(delivered(&events), vec![(0, 2), (0, 3)]);
+    assert_eq!(engine.state().pts, 13);
+    assert_eq!(engine.poll_request(t1), Some(get_difference(13, 100, 5)));
+    engine.answer(difference_empty(100, 3), &ALL, t1);
+    engine.push(short(msg(4, 14)), false, &ALL, t1);
+    assert_eq!(delivered(&self::events(&mut engine)), vec![(0, 4), (0, 5)]);
+}
+
+#[test]
 fn reconnect_and_updates_too_long_ask_for_the_difference_at_once() {
     let t0 = Instant::now();
     for reconnect in [true, false] {

@@ -95,6 +95,31 @@ impl<T> Sequence<T> {
         self.held.drain(..).map(|h| h.item)
     }
 
+    /// Takes out, in order, the held items that end at or before `point`
+    /// and were never applied (they start at or after the local point),
+    /// one of each overlapping run (a duplicated push is held twice). The
+    /// local point does not move; the rest stays held.
+    ///
+    /// For `differenceTooLong`: the server moves the state past items that
+    /// did reach the client, and that no difference will bring again.
+    pub fn take_until(&mut self, point: i32) -> Vec<T> {
+        let mut reached = self.local;
+        let mut taken = Vec::new();
+        let mut kept = Vec::new();
+        for held in self.held.drain(..) {
+            if held.end <= point && held.start >= self.local {
+                if held.start >= reached {
+                    reached = held.end;
+                    taken.push(held.item);
+                }
+            } else {
+                kept.push(held);
+            }
+        }
+        self.held = kept;
+        taken
+    }
+
     /// Moves the local point forward (a state from the server).
     pub fn advance_to(&mut self, point: i32) {
         self.local = self.local.max(point);
