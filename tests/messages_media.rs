@@ -337,6 +337,35 @@ async fn bad_files_are_refused_with_nothing_sent() {
     for (action, fields, expected) in cases {
         t.invalid(request(1, action, fields), &expected).await;
     }
+    // Every file command names its chat the same way.
+    let file_commands = [
+        "send_photo",
+        "send_video",
+        "send_audio",
+        "send_document",
+        "load_photo",
+        "load_video",
+        "load_video_thumb",
+        "load_audio",
+        "load_document",
+        "load_document_thumb",
+    ];
+    for action in file_commands {
+        let fields = json!({"file": pdf, "msg_id": 1});
+        t.invalid(request(1, action, fields.clone()), "chat_id is required")
+            .await;
+        let mut zero = fields;
+        zero["chat_id"] = json!(0);
+        t.invalid(request(1, action, zero), "chat_id is invalid")
+            .await;
+    }
+    for action in &file_commands[4..] {
+        t.invalid(
+            request(1, action, json!({"chat_id": t.b_id})),
+            "msg_id is required",
+        )
+        .await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
