@@ -177,7 +177,7 @@ async fn perform(client: &Client, request: Request) -> Answer {
             limit,
         } => {
             let Ok(channel) = client.input_channel(channel_id).await else {
-                return Answer::ChannelUnavailable { channel_id };
+                return Answer::ChannelAccessUnknown { channel_id };
             };
             let get = tl::functions::updates::GetChannelDifference {
                 force: false,

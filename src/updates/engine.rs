@@ -153,6 +153,9 @@ struct ChannelBox {
     fetch: Fetch,
     /// The server's `timeout`: no fetch without a gap before then.
     quiet_until: Option<Instant>,
+    /// How often its difference could not be asked for for want of an
+    /// access hash.
+    access_unknown: u32,
 }
 
 impl ChannelBox {
@@ -161,6 +164,7 @@ impl ChannelBox {
             pts: Sequence::new(pts),
             fetch: Fetch::new(Phase::Idle),
             quiet_until: None,
+            access_unknown: 0,
         }
     }
 }
@@ -308,18 +312,43 @@ impl Engine {
                     fetch.failed(retry_after, now);
                 }
             }
-            Answer::ChannelUnavailable { channel_id } => {
-                if let Some(mut channel) = self.channels.remove(&channel_id) {
-                    tracing::debug!(channel_id, "channel unavailable: no longer tracked");
-                    while let Some(ready) = channel.pts.next_ready(true) {
-                        if let Ready::Apply(pending) = ready {
-                            self.emit_pending(pending);
-                        }
+            Answer::ChannelAccessUnknown { channel_id } => {
+                let retry = self.channels.get_mut(&channel_id).is_some_and(|channel| {
+                    channel.access_unknown += 1;
+                    channel.access_unknown <= super::UNKNOWN_CHANNEL_RETRIES
+                });
+                if retry {
+                    tracing::debug!(
+                        channel_id,
+                        "channel access hash unknown; common difference first"
+                    );
+                    // The common difference names the channel in its
+                    // chats; the channel is asked for again after a backoff.
+                    self.common.fetch.want(now);
+                    if let Some(channel) = self.channels.get_mut(&channel_id) {
+                        channel.fetch.failed(None, now);
                     }
+                } else {
+                    self.give_up_channel(channel_id);
                 }
             }
+            Answer::ChannelUnavailable { channel_id } => self.give_up_channel(channel_id),
         }
         self.settle(peers, now);
+    }
+
+    /// Stops tracking a channel that cannot be fetched, delivering what it
+    /// holds as far as it is contiguous.
+    fn give_up_channel(&mut self, channel_id: i64) {
+        let Some(mut channel) = self.channels.remove(&channel_id) else {
+            return;
+        };
+        tracing::debug!(channel_id, "channel unavailable: no longer tracked");
+        while let Some(ready) = channel.pts.next_ready(true) {
+            if let Ready::Apply(pending) = ready {
+                self.emit_pending(pending);
+            }
+        }
     }
 
     /// The main connection was re-established: updates may have been

@@ -452,6 +452,68 @@ fn an_unavailable_channel_is_no_longer_tracked() {
     assert_eq!(engine.deadline(), None);
 }
 
+#[test]
+fn an_unknown_channel_access_hash_asks_for_the_common_difference_first() {
+    let t0 = Instant::now();
+    let mut engine = synced(t0);
+    engine.push(short(chan_msg(77, 1, 51)), false, &ALL, t0);
+    engine.push(short(chan_msg(77, 3, 53)), false, &ALL, t0);
+    let t1 = t0 + POSSIBLE_GAP_TIMEOUT;
+    assert_eq!(
+        engine.poll_request(t1),
+        Some(get_channel_difference(77, 51))
+    );
+    engine.answer(Answer::ChannelAccessUnknown { channel_id: 77 }, &ALL, t1);
+    // The common difference (whose chats name the channel) comes first.
+    assert_eq!(engine.poll_request(t1), Some(get_difference(10, 100, 5)));
+    engine.answer(difference_empty(100, 5), &ALL, t1);
+    // Then, after a backoff, the channel is asked for again, and its
+    // answer fills the gap; nothing held was dropped.
+    let t2 = t1 + ms(60_000);
+    assert_eq!(
+        engine.poll_request(t2),
+        Some(get_channel_difference(77, 51))
+    );
+    engine.answer(channel_difference(77, 53, &[2, 3], true, None), &ALL, t2);
+    assert_eq!(
+        delivered(&events(&mut engine)),
+        vec![(77, 1), (77, 2), (77, 3)]
+    );
+    assert_eq!(engine.state().channels.get(&77), Some(&53));
+}
+
+/// Answers common differences (empty) and lets time pass until the engine
+/// asks for a channel difference; at most ten simulated minutes.
+fn until_the_channel_is_asked_for(engine: &mut Engine, now: &mut Instant) {
+    for _ in 0..600 {
+        match engine.poll_request(*now) {
+            Some(Request::GetChannelDifference { .. }) => return,
+            Some(_) => engine.answer(difference_empty(100, 5), &ALL, *now),
+            None => *now += ms(1_000),
+        }
+    }
+    panic!("the channel was never asked for again");
+}
+
+#[test]
+fn a_channel_whose_access_hash_never_comes_is_given_up_after_the_retries() {
+    let t0 = Instant::now();
+    let mut engine = synced(t0);
+    engine.push(short(chan_msg(77, 1, 51)), false, &ALL, t0);
+    engine.push(short(chan_msg(77, 3, 53)), false, &ALL, t0);
+    let mut now = t0 + POSSIBLE_GAP_TIMEOUT;
+    for _ in 0..super::UNKNOWN_CHANNEL_RETRIES {
+        until_the_channel_is_asked_for(&mut engine, &mut now);
+        engine.answer(Answer::ChannelAccessUnknown { channel_id: 77 }, &ALL, now);
+        assert!(engine.state().channels.contains_key(&77), "still tracked");
+    }
+    until_the_channel_is_asked_for(&mut engine, &mut now);
+    engine.answer(Answer::ChannelAccessUnknown { channel_id: 77 }, &ALL, now);
+    assert!(!engine.state().channels.contains_key(&77), "given up");
+    let delivered = delivered(&events(&mut engine));
+    assert!(delivered.contains(&(77, 1)), "{delivered:?}");
+}
+
 fn short_message_from(user_id: i64, id: i32, pts: i32) -> tl::enums::Updates {
     tl::enums::Updates::UpdateShortMessage(tl::types::UpdateShortMessage {
         out: false,

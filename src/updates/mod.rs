@@ -115,14 +115,27 @@ pub enum Answer {
         /// The server's flood wait, if any.
         retry_after: Option<Duration>,
     },
-    /// The channel cannot be fetched (no access hash, CHANNEL_PRIVATE,
-    /// CHANNEL_INVALID): stop tracking it, keep its pending updates
-    /// delivered as far as they are contiguous, and drop the gap.
+    /// The channel cannot be fetched (CHANNEL_PRIVATE, CHANNEL_INVALID):
+    /// stop tracking it, keep its pending updates delivered as far as they
+    /// are contiguous, and drop the gap.
     ChannelUnavailable {
         /// The channel.
         channel_id: i64,
     },
+    /// The channel's access hash is not known, so its difference cannot be
+    /// asked for yet. The engine fetches the common difference (whose
+    /// `chats` carry the channel, and the driver remembers them) and asks
+    /// again, up to [`UNKNOWN_CHANNEL_RETRIES`] times; then it gives the
+    /// channel up as [`Answer::ChannelUnavailable`].
+    ChannelAccessUnknown {
+        /// The channel.
+        channel_id: i64,
+    },
 }
+
+/// How often a channel whose access hash is unknown is asked for again
+/// (each time after a common difference) before it is given up.
+pub const UNKNOWN_CHANNEL_RETRIES: u32 = 3;
 
 /// What the engine has for the application.
 #[derive(Debug, Clone)]
