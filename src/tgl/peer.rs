@@ -114,9 +114,10 @@ impl UserStatus {
 
 /// `tgl.Peer`, with the spec's attributes.
 ///
-/// `user_list` is `None` when the members were not asked for (a peer built
-/// from a message), and the members when they were (a basic group's full
-/// info); unlike tg-cli, it is filled whenever Telegram sent them.
+/// `user_list` is `None` when the members were not asked for: a peer built
+/// from a message or an update never carries them (that would cost a
+/// `getFullChat` per message). `peer.info()` of the contacts-and-chats
+/// issue fills it with the members; until that lands it is always `None`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "@type", rename = "peer")]
 pub struct Peer {
