@@ -69,36 +69,28 @@ pub fn random_id() -> Result<i64, CommandError> {
 }
 
 /// A directory of the peers of an answer, with the client's own id and
-/// the users the client has met (for the ones the answer left out).
+/// the remembered users among `named` that the answer left out.
 pub async fn directory(
     client: &Client,
     users: &[tl::enums::User],
     chats: &[tl::enums::Chat],
+    named: impl IntoIterator<Item = i64>,
 ) -> Result<PeerDirectory, CommandError> {
     client.remember_users(users).await?;
     client.remember_chats(chats).await?;
     // `self_id` comes from `get_me`, which remembers the account's own user
-    // with the others, so the directory below can name it.
-    let mut directory = PeerDirectory::new(client.self_id().await?);
-    let known: Vec<tl::enums::User> = client
-        .inner
-        .known_users
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .values()
-        .take(MAX_KNOWN_FOR_ANSWER)
-        .cloned()
-        .map(tl::enums::User::User)
-        .collect();
-    directory.add_users(&known);
-    directory.add_users(users);
-    directory.add_chats(chats);
-    Ok(directory)
+    // with the others, so the directory can name it.
+    let self_id = client.self_id().await?;
+    Ok(client.peer_directory(self_id, users, chats, named))
 }
 
-/// How many remembered users an answer's directory copies at most (the
-/// answer's own users always go in).
-const MAX_KNOWN_FOR_ANSWER: usize = 1_000;
+/// The users `messages` name (see [`crate::tgl::users_of_message`]).
+pub fn users_named(messages: &[tl::enums::Message]) -> Vec<i64> {
+    messages
+        .iter()
+        .flat_map(crate::tgl::users_of_message)
+        .collect()
+}
 
 /// The messages of a `messages.Messages` answer, with its users, chats and
 /// the total Telegram reports (`count`; the length for `messages.messages`).

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::chat_access::{
-    MessagesPage, chat_ref, directory, input_peer, message_id, read_state, to_msgs,
+    MessagesPage, chat_ref, directory, input_peer, message_id, read_state, to_msgs, users_named,
 };
 use super::ids::{self, ChatRef};
 use super::limits;
@@ -65,7 +65,7 @@ async fn listed(
         users.extend(page.users);
         chats.extend(page.chats);
     }
-    let directory = directory(client, &users, &chats).await?;
+    let directory = directory(client, &users, &chats, users_named(&messages)).await?;
     let read = read_state(client, peer).await?;
     Ok(to_msgs(&messages, &directory, Some(read)))
 }
@@ -433,7 +433,8 @@ impl Command for MsgGlobalSearch {
             }
         }
         messages.truncate(MAX_SEARCH_RESULTS);
-        let directory: PeerDirectory = directory(client, &users, &chats).await?;
+        let directory: PeerDirectory =
+            directory(client, &users, &chats, users_named(&messages)).await?;
         let reads = read_states(client, &messages, &users, &chats).await?;
         let mut msgs: Vec<Msg> = messages
             .iter()

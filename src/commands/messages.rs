@@ -207,7 +207,11 @@ impl Command for SendMsg {
             })
             .await?;
         if let tl::enums::Updates::UpdateShortSentMessage(short) = &updates {
-            let directory = directory(client, &[], &[]).await?;
+            let to = match self.chat {
+                ChatRef::User(user_id) => Some(user_id),
+                _ => None,
+            };
+            let directory = directory(client, &[], &[], to).await?;
             return Ok(short_sent(short, &self, &directory));
         }
         sent_msg(client, &updates, random_id).await
@@ -271,9 +275,11 @@ pub(crate) async fn sent_msg(
     random_id: i64,
 ) -> Result<Msg, CommandError> {
     let (_, users, chats) = chat_access::updates_parts(updates);
-    let directory = directory(client, users, chats).await?;
-    sent_message(updates, random_id)
-        .and_then(|message| Msg::from_tl(message, &directory, None))
+    let message = sent_message(updates, random_id)
+        .ok_or_else(|| protocol("the answer did not contain the sent message"))?;
+    let named = crate::tgl::users_of_message(message);
+    let directory = directory(client, users, chats, named).await?;
+    Msg::from_tl(message, &directory, None)
         .ok_or_else(|| protocol("the answer did not contain the sent message"))
 }
 
@@ -586,8 +592,12 @@ impl FwdMsg {
             })
             .await?;
         let (_, users, chats) = chat_access::updates_parts(&updates);
-        let directory = directory(client, users, chats).await?;
-        sent_messages(&updates, &random_ids)
+        let forwarded = sent_messages(&updates, &random_ids);
+        let named = forwarded
+            .iter()
+            .flat_map(|message| crate::tgl::users_of_message(message));
+        let directory = directory(client, users, chats, named).await?;
+        forwarded
             .into_iter()
             .find_map(|message| Msg::from_tl(message, &directory, None))
             .ok_or_else(|| protocol("the answer did not contain the forwarded message"))

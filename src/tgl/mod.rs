@@ -27,5 +27,5 @@ mod peer;
 pub use action::Action;
 pub(crate) use media::constructor_name;
 pub use media::{Media, PollAnswer};
-pub use msg::{Msg, MsgFlags, ReadState};
+pub use msg::{Msg, MsgFlags, ReadState, users_of_message};
 pub use peer::{Peer, PeerDirectory, PeerType, UserStatus, chat_ref_of};

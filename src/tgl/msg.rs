@@ -225,3 +225,34 @@ impl Parts<'_> {
         }
     }
 }
+
+/// The users a message names: its sender, its chat (a private one), where
+/// it was forwarded from, and the bot it came via. A directory for the
+/// message needs exactly these besides what the answer carried.
+pub fn users_of_message(message: &tl::enums::Message) -> Vec<i64> {
+    let user = |peer: &tl::enums::Peer| match peer {
+        tl::enums::Peer::User(u) => Some(u.user_id),
+        _ => None,
+    };
+    match message {
+        tl::enums::Message::Empty(_) => Vec::new(),
+        tl::enums::Message::Service(m) => [user(&m.peer_id), m.from_id.as_ref().and_then(user)]
+            .into_iter()
+            .flatten()
+            .collect(),
+        tl::enums::Message::Message(m) => {
+            let forwarded = m.fwd_from.as_ref().and_then(|fwd| match fwd {
+                tl::enums::MessageFwdHeader::Header(h) => h.from_id.as_ref().and_then(user),
+            });
+            [
+                user(&m.peer_id),
+                m.from_id.as_ref().and_then(user),
+                forwarded,
+                m.via_bot_id,
+            ]
+            .into_iter()
+            .flatten()
+            .collect()
+        }
+    }
+}

@@ -21,8 +21,6 @@ const SELF_RETRY: Duration = Duration::from_secs(5);
 /// How many peer ids the driver remembers as known (beyond it, it starts
 /// over and asks the session again).
 const MAX_KNOWN_PEERS: usize = 100_000;
-/// How many remembered users a directory copies at most.
-const MAX_DIRECTORY_USERS: usize = 1_000;
 
 /// The peers the driver knows have an access hash in the session.
 #[derive(Default)]
@@ -242,7 +240,7 @@ impl Driver {
                 if let Err(e) = self.client.remember_chats(&chats).await {
                     warn!("cannot remember chats: {e}");
                 }
-                let directory = self.directory(&users, &chats);
+                let directory = self.directory(&users, &chats, &updates);
                 updates
                     .iter()
                     .flat_map(|u| Update::from_tl(u, &directory, from_own_request))
@@ -261,23 +259,15 @@ impl Driver {
         true
     }
 
-    fn directory(&self, users: &[tl::enums::User], chats: &[tl::enums::Chat]) -> PeerDirectory {
-        let mut directory = PeerDirectory::new(self.self_id);
-        let known: Vec<tl::enums::User> = self
-            .client
-            .inner
-            .known_users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .take(MAX_DIRECTORY_USERS)
-            .cloned()
-            .map(tl::enums::User::User)
-            .collect();
-        directory.add_users(&known);
-        directory.add_users(users);
-        directory.add_chats(chats);
-        directory
+    fn directory(
+        &self,
+        users: &[tl::enums::User],
+        chats: &[tl::enums::Chat],
+        updates: &[tl::enums::Update],
+    ) -> PeerDirectory {
+        let named = updates.iter().flat_map(Update::users_named);
+        self.client
+            .peer_directory(self.self_id, users, chats, named)
     }
 
     /// Feeds one input to the engine; `false` if the account should emit

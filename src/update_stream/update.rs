@@ -152,6 +152,23 @@ impl Update {
         }
     }
 
+    /// The users an MTProto update names, which its [`Update`]s look up:
+    /// those of its message, or the user whose details changed.
+    pub fn users_named(update: &tl::enums::Update) -> Vec<i64> {
+        use tl::enums::Update as U;
+        match update {
+            U::NewMessage(u) => crate::tgl::users_of_message(&u.message),
+            U::NewChannelMessage(u) => crate::tgl::users_of_message(&u.message),
+            U::EditMessage(u) => crate::tgl::users_of_message(&u.message),
+            U::EditChannelMessage(u) => crate::tgl::users_of_message(&u.message),
+            U::UserName(u) => vec![u.user_id],
+            U::UserStatus(u) => vec![u.user_id],
+            U::UserPhone(u) => vec![u.user_id],
+            U::User(u) => vec![u.user_id],
+            _ => Vec::new(),
+        }
+    }
+
     /// The typed updates for one MTProto update. `own` marks updates that
     /// came back in the answer of this client's own request: the messages
     /// it sent itself are its commands' answers, not news.
@@ -249,6 +266,53 @@ impl Update {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_update_names_the_users_its_peers_need() {
+        let forwarded = tl::types::MessageFwdHeader {
+            imported: false,
+            saved_out: false,
+            from_id: Some(tl::types::PeerUser { user_id: 30 }.into()),
+            from_name: None,
+            date: 0,
+            channel_post: None,
+            post_author: None,
+            saved_from_peer: None,
+            saved_from_msg_id: None,
+            saved_from_id: None,
+            saved_from_name: None,
+            saved_date: None,
+            psa_type: None,
+        };
+        let short = tl::types::UpdateShortMessage {
+            out: false,
+            mentioned: false,
+            media_unread: false,
+            silent: false,
+            id: 1,
+            user_id: 20,
+            message: "hi".into(),
+            pts: 2,
+            pts_count: 1,
+            date: 0,
+            fwd_from: Some(forwarded.into()),
+            via_bot_id: Some(40),
+            reply_to: None,
+            entities: None,
+            ttl_period: None,
+        };
+        let update = crate::updates::classify::short_message(short);
+        let mut named = Update::users_named(&update);
+        named.sort_unstable();
+        named.dedup();
+        assert_eq!(named, vec![20, 30, 40]);
+        let status = tl::types::UpdateUserStatus {
+            user_id: 50,
+            status: tl::enums::UserStatus::Empty,
+        };
+        assert_eq!(Update::users_named(&status.into()), vec![50]);
+        assert!(Update::users_named(&tl::enums::Update::Config).is_empty());
+    }
 
     #[test]
     fn event_lines_keep_the_spec_key_order_and_match_the_value_form() {

@@ -38,7 +38,7 @@
 //! # let _ = Cache;
 //! ```
 
-mod classify;
+pub(crate) mod classify;
 mod engine;
 mod sequence;
 mod state;
