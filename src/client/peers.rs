@@ -78,39 +78,31 @@ impl Client {
         self.remember(infos).await
     }
 
-    /// A directory for an answer: its own users and chats, plus the
-    /// remembered users among `named` that it left out (Telegram omits
-    /// users the client should know, such as the account itself). Only
-    /// those are copied, so the cost follows the answer, not how many
+    /// The remembered users among `self_id` and `named` that `answer`
+    /// does not carry in full (Telegram omits users the client should
+    /// know, such as the account itself), for an answer's peer directory.
+    /// Only those are copied, so the cost follows the answer, not how many
     /// users the client has met.
-    pub(crate) fn peer_directory(
+    pub(crate) fn remembered_users(
         &self,
         self_id: i64,
-        users: &[tl::enums::User],
-        chats: &[tl::enums::Chat],
         named: impl IntoIterator<Item = i64>,
-    ) -> crate::tgl::PeerDirectory {
-        let mut directory = crate::tgl::PeerDirectory::new(self_id);
-        let missing: Vec<tl::enums::User> = {
-            let known = self
-                .inner
-                .known_users
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            std::iter::once(self_id)
-                .chain(named)
-                .filter(|id| {
-                    !users
-                        .iter()
-                        .any(|u| matches!(u, tl::enums::User::User(u) if u.id == *id && !u.min))
-                })
-                .filter_map(|id| known.get(&id).cloned().map(tl::enums::User::User))
-                .collect()
-        };
-        directory.add_users(&missing);
-        directory.add_users(users);
-        directory.add_chats(chats);
-        directory
+        answer: &[tl::enums::User],
+    ) -> Vec<tl::enums::User> {
+        let known = self
+            .inner
+            .known_users
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        std::iter::once(self_id)
+            .chain(named)
+            .filter(|id| {
+                !answer
+                    .iter()
+                    .any(|u| matches!(u, tl::enums::User::User(u) if u.id == *id && !u.min))
+            })
+            .filter_map(|id| known.get(&id).cloned().map(tl::enums::User::User))
+            .collect()
     }
 
     /// The last `user` seen with this id, without asking Telegram.

@@ -81,7 +81,13 @@ pub async fn directory(
     // `self_id` comes from `get_me`, which remembers the account's own user
     // with the others, so the directory can name it.
     let self_id = client.self_id().await?;
-    Ok(client.peer_directory(self_id, users, chats, named))
+    let remembered = client.remembered_users(self_id, named, users);
+    Ok(PeerDirectory::for_answer(
+        self_id,
+        &remembered,
+        users,
+        chats,
+    ))
 }
 
 /// The users `messages` name (see [`crate::tgl::users_of_message`]).

@@ -272,6 +272,22 @@ impl PeerDirectory {
         }
     }
 
+    /// The directory for an answer of account `self_id`: the users the
+    /// client remembered for it (which the answer's own users override when
+    /// they are fuller), then the answer's users and chats.
+    pub fn for_answer(
+        self_id: i64,
+        remembered: &[tl::enums::User],
+        users: &[tl::enums::User],
+        chats: &[tl::enums::Chat],
+    ) -> Self {
+        let mut directory = PeerDirectory::new(self_id);
+        directory.add_users(remembered);
+        directory.add_users(users);
+        directory.add_chats(chats);
+        directory
+    }
+
     /// The account's own id.
     pub fn self_id(&self) -> i64 {
         self.self_id

@@ -266,8 +266,8 @@ impl Driver {
         updates: &[tl::enums::Update],
     ) -> PeerDirectory {
         let named = updates.iter().flat_map(Update::users_named);
-        self.client
-            .peer_directory(self.self_id, users, chats, named)
+        let remembered = self.client.remembered_users(self.self_id, named, users);
+        PeerDirectory::for_answer(self.self_id, &remembered, users, chats)
     }
 
     /// Feeds one input to the engine; `false` if the account should emit
