@@ -436,3 +436,36 @@ async fn bad_input_is_refused_with_nothing_sent() {
     assert_eq!(error.message(), "User not found");
     assert_eq!(bed.dc.world().call_count(delete), deletes);
 }
+
+#[tokio::test]
+async fn telegrams_errors_come_through_by_name() {
+    let bed = TwoUsers::start("contacts_rpc_errors").await;
+    let registry = tgcmd::commands::Registry::new();
+    let actions = [
+        "get_contact_list",
+        "add_contact",
+        "rename_contact",
+        "del_contact",
+        "status_online",
+        "status_offline",
+    ];
+    for action in actions {
+        let info = registry.get(action).expect("registered");
+        assert_eq!(info.spec.file, "tg-cli-python-bindings.txt");
+        let sample = (info.sample)()
+            .to_string()
+            .replace("\"$FRIEND\"", &bed.b_id.to_string());
+        let fields: Value = serde_json::from_str(&sample).expect("JSON");
+        let method = info.first_method.constructor_id;
+        let before = bed.dc.world().call_count(method);
+        bed.dc.faults().flood_wait(Some(method), 30, 1);
+        let error = bed.error(request(1, action, fields)).await;
+        bed.dc.faults().clear();
+        assert_eq!(error, "FLOOD_WAIT_30", "{action}");
+        assert!(
+            bed.dc.world().call_count(method) > before,
+            "{action} did not call {}",
+            info.first_method.name
+        );
+    }
+}
