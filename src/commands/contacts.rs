@@ -116,7 +116,8 @@ fn contacts_hash(saved_count: i32, contacts: &[tl::enums::Contact]) -> i64 {
     hash as i64
 }
 
-fn forget_contact_list(client: &Client) {
+/// Drops the kept contact list (its names or members are about to change).
+pub(super) fn forget_contact_list(client: &Client) {
     *client
         .inner
         .contact_list

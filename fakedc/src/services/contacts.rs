@@ -174,13 +174,17 @@ pub(super) fn register(router: &mut Router) {
                 }
                 if let Some(user) = state.users.get_mut(target) {
                     user.contact_of.insert(viewer);
-                    user.named_by.insert(
-                        viewer,
-                        ContactName {
-                            first_name: contact.first_name.trim().to_string(),
-                            last_name: contact.last_name.trim().to_string(),
-                        },
-                    );
+                    // Without a first name the profile name stays.
+                    let first_name = contact.first_name.trim();
+                    if !first_name.is_empty() {
+                        user.named_by.insert(
+                            viewer,
+                            ContactName {
+                                first_name: first_name.to_string(),
+                                last_name: contact.last_name.trim().to_string(),
+                            },
+                        );
+                    }
                 }
                 imported.push(
                     tl::types::ImportedContact {
