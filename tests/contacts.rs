@@ -469,3 +469,29 @@ async fn telegrams_errors_come_through_by_name() {
         );
     }
 }
+
+#[tokio::test]
+async fn presence_goes_only_to_those_who_have_the_user_as_a_contact() {
+    let bed = TwoUsers::start("contacts_presence_private").await;
+    // A removes B: B's status is no longer pushed to A.
+    bed.a.del_contact(bed.b_id).await.expect("deleted");
+    let mut a_stream = stream::started(&bed.a, bed.a_id).await;
+    until_subscribed(&bed, bed.a_id).await;
+
+    bed.b.status_online().await.expect("online");
+    bed.b
+        .send_msg(bed.a_id, "presence marker")
+        .await
+        .expect("the marker");
+    let seen = stream::until_marker(&mut a_stream, "presence marker").await;
+    assert!(
+        !seen.iter().any(|u| matches!(u, Update::UserUpdate { .. })),
+        "{seen:#?}"
+    );
+    // B still has A, and the DC has B online.
+    let state = bed.dc.world().lock();
+    let b = state.users.get(bed.b_id).expect("B");
+    assert!(matches!(b.presence, fakedc::world::Presence::Online { .. }));
+    assert!(!b.contact_of.contains(&bed.a_id));
+    assert!(b.contacts.contains(&bed.a_id));
+}
