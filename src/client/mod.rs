@@ -405,6 +405,7 @@ impl ClientBuilder {
                 media: Default::default(),
                 self_id: Default::default(),
                 known_users: Default::default(),
+                contact_list: Default::default(),
                 stores,
                 update_feed,
             }),
@@ -511,9 +512,25 @@ pub(crate) struct ClientInner {
     /// The last full `user` seen of everyone met (names and photos for
     /// answers built without a network call).
     pub(crate) known_users: std::sync::Mutex<HashMap<i64, tl::types::User>>,
+    /// The last full `contacts.getContacts` answer and its hash, so an
+    /// unchanged list is asked for with the hash and costs nothing.
+    pub(crate) contact_list: std::sync::Mutex<Option<ContactListCache>>,
     pub(crate) stores: StorePaths,
     /// Pushed updates and the update state in answers, for the update stream.
     pub(crate) update_feed: Arc<UpdateFeed>,
+}
+
+/// The contact list as Telegram last sent it, with the hash that names it
+/// (`contacts.getContacts` answers `contactsNotModified` to that hash
+/// while the list is unchanged).
+#[derive(Debug, Clone)]
+pub(crate) struct ContactListCache {
+    /// The `contacts.getContacts` hash of this list.
+    pub(crate) hash: i64,
+    /// The contacts, in Telegram's order.
+    pub(crate) contacts: Vec<tl::enums::Contact>,
+    /// The contacts' users.
+    pub(crate) users: Vec<tl::enums::User>,
 }
 
 /// A connected Telegram account (or one still signing in).

@@ -505,6 +505,8 @@ impl Command for ImportContacts {
                 .into()
             })
             .collect();
+        // A re-import renames, which the contact list's hash does not show.
+        super::contacts::forget_contact_list(client);
         let tl::enums::contacts::ImportedContacts::Contacts(result) = client
             .invoke(&tl::functions::contacts::ImportContacts { contacts: input })
             .await?;

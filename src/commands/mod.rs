@@ -55,6 +55,7 @@
 
 pub mod bootstrap;
 pub mod chat_access;
+pub mod contacts;
 pub mod history;
 pub mod ids;
 pub mod limits;
@@ -458,7 +459,7 @@ pub struct Registry {
 }
 
 /// Each group file's commands (a new group is one line here).
-fn every_group() -> [Vec<CommandInfo>; 7] {
+fn every_group() -> [Vec<CommandInfo>; 8] {
     [
         profile::commands(),
         bootstrap::commands(),
@@ -467,6 +468,7 @@ fn every_group() -> [Vec<CommandInfo>; 7] {
         history::commands(),
         media_send::commands(),
         media_load::commands(),
+        contacts::commands(),
     ]
 }
 

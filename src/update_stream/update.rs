@@ -243,7 +243,16 @@ impl Update {
                 max_id: u.max_id,
             }),
             U::UserName(u) => Some(user(u.user_id, &["name", "username"])),
-            U::UserStatus(u) => Some(user(u.user_id, &["status"])),
+            U::UserStatus(u) => {
+                // The peer carries the new status, whatever the directory
+                // last saw.
+                let mut peer = peers.peer(ChatRef::User(u.user_id));
+                peer.user_status = Some(crate::tgl::UserStatus::from_tl(&u.status));
+                Some(Update::UserUpdate {
+                    peer,
+                    what_changed: vec!["status".to_string()],
+                })
+            }
             U::UserPhone(u) => Some(user(u.user_id, &["phone"])),
             U::User(u) => Some(user(u.user_id, &["name", "username", "photo"])),
             U::ChatParticipants(u) => {

@@ -1,9 +1,11 @@
-//! `account.*` profile edits: name and bio, username, birthday.
+//! `account.*` profile edits: name and bio, username, birthday; and
+//! presence (`account.updateStatus`, pushed as `updateUserStatus` to the
+//! users who have the account as a contact).
 
 use grammers_tl_types as tl;
 
 use crate::rpc::{Router, RpcError};
-use crate::world::{Birthday, is_valid_username};
+use crate::world::{Birthday, Delivery, ONLINE_FOR_SECONDS, Presence, is_valid_username};
 
 /// Telegram's limits on profile fields (from the client app config).
 const MAX_NAME_LEN: usize = 64;
@@ -11,6 +13,41 @@ const MAX_NAME_LEN: usize = 64;
 const MAX_AGE_YEARS: i32 = 150;
 
 pub(super) fn register(router: &mut Router) {
+    router.add::<tl::functions::account::UpdateStatus, _>(|ctx, request| {
+        let viewer = ctx.require_user()?;
+        let now = ctx.world.now();
+        let presence = if request.offline {
+            Presence::Offline { was_online: now }
+        } else {
+            Presence::Online {
+                expires: now.saturating_add(ONLINE_FOR_SECONDS),
+            }
+        };
+        let watchers = ctx.world.lock().users.set_presence(viewer, presence);
+        let Some(status) = presence.to_tl() else {
+            return Ok(true);
+        };
+        let pushes = watchers
+            .into_iter()
+            .filter(|&watcher| watcher != viewer)
+            .map(|watcher| Delivery {
+                user_id: watcher,
+                except_session: None,
+                updates: tl::types::UpdateShort {
+                    update: tl::types::UpdateUserStatus {
+                        user_id: viewer,
+                        status: status.clone(),
+                    }
+                    .into(),
+                    date: now,
+                }
+                .into(),
+            })
+            .collect();
+        ctx.world.push(pushes);
+        Ok(true)
+    });
+
     router.add::<tl::functions::account::UpdateProfile, _>(|ctx, request| {
         let viewer = ctx.require_user()?;
         let limits = ctx.world.limits();

@@ -1,11 +1,14 @@
-//! `contacts.importContacts`, `contacts.getContacts` and `contacts.resolveUsername`.
+//! The contact list: `contacts.getContacts` (with Telegram's hash, so an
+//! unchanged list is `contacts.contactsNotModified`), `importContacts`
+//! (adds or renames by phone; the name is the importer's own for that
+//! user), `deleteContacts`, `getStatuses`, and `contacts.resolveUsername`.
 
 use std::collections::{BTreeSet, HashMap};
 
 use grammers_tl_types as tl;
 
 use crate::rpc::{Router, RpcError};
-use crate::world::MAX_USERNAME_LEN;
+use crate::world::{ContactName, MAX_USERNAME_LEN};
 
 /// Phone-book state: who imported which unregistered numbers.
 ///
@@ -28,6 +31,9 @@ pub struct ContactImports {
     /// How many unregistered numbers one account may import; beyond it the
     /// numbers come back in `retry_contacts`. `None` is unlimited.
     pub unknown_phone_quota: Option<usize>,
+    /// How many `contacts.getContacts` calls were answered
+    /// `contacts.contactsNotModified` (their hash matched).
+    pub not_modified_answers: u64,
 }
 
 impl ContactImports {
@@ -45,13 +51,22 @@ fn phone_digits(phone: &str) -> String {
 }
 
 pub(super) fn register(router: &mut Router) {
-    router.add::<tl::functions::contacts::GetContacts, _>(|ctx, _| {
+    router.add::<tl::functions::contacts::GetContacts, _>(|ctx, request| {
         let viewer = ctx.require_user()?;
-        let state = ctx.world.lock();
+        let mut guard = ctx.world.lock();
+        let state = &mut *guard;
         let me = state
             .users
             .get(viewer)
             .ok_or_else(|| RpcError::internal("USER_GONE"))?;
+        // A hash of 0 always asks for the list.
+        if request.hash != 0 && request.hash == state.users.contacts_hash(viewer) {
+            state
+                .extensions
+                .get_mut::<ContactImports>()
+                .not_modified_answers += 1;
+            return Ok(tl::enums::contacts::Contacts::NotModified);
+        }
         let mut contacts = Vec::new();
         let mut users = Vec::new();
         for &id in &me.contacts {
@@ -72,6 +87,67 @@ pub(super) fn register(router: &mut Router) {
             contacts,
             saved_count: 0,
             users,
+        }
+        .into())
+    });
+    router.add::<tl::functions::contacts::GetStatuses, _>(|ctx, _| {
+        let viewer = ctx.require_user()?;
+        let state = ctx.world.lock();
+        let me = state
+            .users
+            .get(viewer)
+            .ok_or_else(|| RpcError::internal("USER_GONE"))?;
+        Ok(me
+            .contacts
+            .iter()
+            .filter_map(|id| state.users.get(*id))
+            .filter_map(|user| {
+                let status = user.presence.to_tl()?;
+                Some(
+                    tl::types::ContactStatus {
+                        user_id: user.id,
+                        status,
+                    }
+                    .into(),
+                )
+            })
+            .collect::<Vec<tl::enums::ContactStatus>>())
+    });
+    router.add::<tl::functions::contacts::DeleteContacts, _>(|ctx, request| {
+        let viewer = ctx.require_user()?;
+        let mut guard = ctx.world.lock();
+        let state = &mut *guard;
+        let mut removed = Vec::new();
+        for input in &request.id {
+            let target = ctx.resolve_input_user(state, input)?;
+            if target != viewer {
+                removed.push(target);
+            }
+        }
+        for &target in &removed {
+            if let Some(me) = state.users.get_mut(viewer) {
+                me.contacts.remove(&target);
+            }
+            if let Some(user) = state.users.get_mut(target) {
+                user.contact_of.remove(&viewer);
+                user.named_by.remove(&viewer);
+            }
+        }
+        removed.sort_unstable();
+        removed.dedup();
+        // Telegram answers with the users as they now look (no longer
+        // contacts: profile names, no phone).
+        let users = removed
+            .iter()
+            .filter_map(|id| state.users.get(*id))
+            .map(|u| u.to_tl(ctx.world, viewer))
+            .collect();
+        Ok(tl::types::Updates {
+            updates: Vec::new(),
+            users,
+            chats: Vec::new(),
+            date: ctx.world.now(),
+            seq: 0,
         }
         .into())
     });
@@ -98,6 +174,17 @@ pub(super) fn register(router: &mut Router) {
                 }
                 if let Some(user) = state.users.get_mut(target) {
                     user.contact_of.insert(viewer);
+                    // Without a first name the profile name stays.
+                    let first_name = contact.first_name.trim();
+                    if !first_name.is_empty() {
+                        user.named_by.insert(
+                            viewer,
+                            ContactName {
+                                first_name: first_name.to_string(),
+                                last_name: contact.last_name.trim().to_string(),
+                            },
+                        );
+                    }
                 }
                 imported.push(
                     tl::types::ImportedContact {

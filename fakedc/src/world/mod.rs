@@ -34,7 +34,10 @@ pub use keys::{Authorization, KeyRecord, Keys};
 pub use messages::{Mailboxes, PeerTarget, StoredMessage};
 pub use push::{Delivery, Subscribers};
 pub use sending::{Draft, Refusal};
-pub use users::{Birthday, MAX_USERNAME_LEN, MIN_USERNAME_LEN, User, Users, is_valid_username};
+pub use users::{
+    Birthday, ContactName, MAX_USERNAME_LEN, MIN_USERNAME_LEN, ONLINE_FOR_SECONDS, Presence, User,
+    Users, is_valid_username,
+};
 
 use crate::config::{Limits, Shaping};
 use crate::faults::Faults;

@@ -58,6 +58,57 @@ pub struct User {
     pub contacts: BTreeSet<i64>,
     /// The users that have this one in their contact list.
     pub contact_of: BTreeSet<i64>,
+    /// The name each user in [`User::contact_of`] saved this one under
+    /// (`contacts.importContacts`), by that user: what they see instead of
+    /// the profile name, as on Telegram. Absent: the profile name.
+    pub named_by: BTreeMap<i64, ContactName>,
+    /// Whether the user is online (`account.updateStatus`).
+    pub presence: Presence,
+}
+
+/// The name an account gave one of its contacts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContactName {
+    /// The first name.
+    pub first_name: String,
+    /// The last name (may be empty).
+    pub last_name: String,
+}
+
+/// A user's presence, as `account.updateStatus` sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Presence {
+    /// Never set: no `status` on the wire.
+    #[default]
+    Unknown,
+    /// Online until this Unix time.
+    Online {
+        /// When the online status lapses.
+        expires: i32,
+    },
+    /// Offline, last seen at this Unix time.
+    Offline {
+        /// When the user was last online.
+        was_online: i32,
+    },
+}
+
+/// How long `account.updateStatus(offline=false)` keeps a user online
+/// (Telegram's clients renew it about every minute; the server lets it
+/// lapse after five).
+pub const ONLINE_FOR_SECONDS: i32 = 300;
+
+impl Presence {
+    /// The `UserStatus` constructor, or `None` when never set.
+    pub fn to_tl(self) -> Option<tl::enums::UserStatus> {
+        match self {
+            Presence::Unknown => None,
+            Presence::Online { expires } => Some(tl::types::UserStatusOnline { expires }.into()),
+            Presence::Offline { was_online } => {
+                Some(tl::types::UserStatusOffline { was_online }.into())
+            }
+        }
+    }
 }
 
 /// A birthday as `account.updateBirthday` stores it.
@@ -151,6 +202,27 @@ impl Users {
         self.by_id.values()
     }
 
+    /// The `contacts.getContacts` hash of `owner`'s list, as Telegram
+    /// documents it: the usual [`combine_hash`](super::dialogs::combine_hash)
+    /// over `saved_count` (always 0 here) and then the contacts' user ids in
+    /// ascending order. Names and statuses do not enter it.
+    pub fn contacts_hash(&self, owner: i64) -> i64 {
+        let ids = self.get(owner).map(|u| u.contacts.iter().copied());
+        super::dialogs::combine_hash(std::iter::once(0).chain(ids.into_iter().flatten()))
+    }
+
+    /// Sets `user_id`'s presence; the users who should hear of it (those
+    /// with `user_id` in their contact list), or none if the user is unknown.
+    pub fn set_presence(&mut self, user_id: i64, presence: Presence) -> Vec<i64> {
+        match self.get_mut(user_id) {
+            Some(user) => {
+                user.presence = presence;
+                user.contact_of.iter().copied().collect()
+            }
+            None => Vec::new(),
+        }
+    }
+
     /// The bot with this token.
     pub fn by_bot_token(&self, token: &str) -> Option<&User> {
         self.by_id
@@ -166,6 +238,11 @@ impl User {
         // `viewer` has this user as a contact; mutual when this user has
         // `viewer` too.
         let contact = !is_self && self.contact_of.contains(&viewer);
+        let saved_name = contact.then(|| self.named_by.get(&viewer)).flatten();
+        let (first_name, last_name) = match saved_name {
+            Some(name) => (&name.first_name, &name.last_name),
+            None => (&self.first_name, &self.last_name),
+        };
         tl::types::User {
             is_self,
             contact,
@@ -199,8 +276,8 @@ impl User {
             bot_guard: false,
             id: self.id,
             access_hash: Some(world.access_hash(viewer, self.id)),
-            first_name: Some(self.first_name.clone()),
-            last_name: (!self.last_name.is_empty()).then(|| self.last_name.clone()),
+            first_name: Some(first_name.clone()),
+            last_name: (!last_name.is_empty()).then(|| last_name.clone()),
             username: self.username.clone(),
             // Telegram shows the phone to the account itself and to those
             // who added it by that number.
@@ -219,7 +296,7 @@ impl User {
                 }
                 .into()
             }),
-            status: None,
+            status: self.presence.to_tl(),
             bot_info_version: self.bot.then_some(1),
             restriction_reason: None,
             bot_inline_placeholder: None,
