@@ -180,7 +180,11 @@ async fn contact_peers(
     client: &Client,
     list: &ContactListCache,
 ) -> Result<Vec<Peer>, CommandError> {
-    let directory = directory(client, &list.users, &[]).await?;
+    let named = list
+        .contacts
+        .iter()
+        .map(|tl::enums::Contact::Contact(c)| c.user_id);
+    let directory = directory(client, &list.users, &[], named).await?;
     Ok(list
         .contacts
         .iter()
@@ -322,7 +326,7 @@ impl AddContact {
                 self.shown_phone()
             )));
         };
-        let directory = directory(client, &answer.users, &[]).await?;
+        let directory = directory(client, &answer.users, &[], [user_id]).await?;
         if directory.user(user_id).is_none() {
             return Err(protocol(
                 "the imported contact's user was not in the answer",
