@@ -508,47 +508,35 @@ async fn update_status(client: &Client, offline: bool) -> Result<Done, CommandEr
     Ok(Done::default())
 }
 
-impl Command for StatusOnline {
-    const ACTION: &'static str = "status_online";
-    const SPEC: SpecRef = SpecRef::tg_cli("tgl.status_online");
-    const FIRST_METHOD: Method =
-        Method::of::<tl::functions::account::UpdateStatus>("account.updateStatus");
-    type Json = NoFieldsJson;
-    type Response = Done;
+/// The `Command` of a status command: `account.updateStatus` with
+/// `offline`.
+macro_rules! status_command {
+    ($name:ident, $action:literal, $spec:literal, $offline:literal) => {
+        impl Command for $name {
+            const ACTION: &'static str = $action;
+            const SPEC: SpecRef = SpecRef::tg_cli($spec);
+            const FIRST_METHOD: Method =
+                Method::of::<tl::functions::account::UpdateStatus>("account.updateStatus");
+            type Json = NoFieldsJson;
+            type Response = Done;
 
-    fn validate(_json: NoFieldsJson) -> Result<Self, CommandError> {
-        Ok(Self)
-    }
+            fn validate(_json: NoFieldsJson) -> Result<Self, CommandError> {
+                Ok(Self)
+            }
 
-    fn sample() -> Value {
-        json!({})
-    }
+            fn sample() -> Value {
+                json!({})
+            }
 
-    async fn run(self, client: &Client) -> Result<Done, CommandError> {
-        update_status(client, false).await
-    }
+            async fn run(self, client: &Client) -> Result<Done, CommandError> {
+                update_status(client, $offline).await
+            }
+        }
+    };
 }
 
-impl Command for StatusOffline {
-    const ACTION: &'static str = "status_offline";
-    const SPEC: SpecRef = SpecRef::tg_cli("tgl.status_offline");
-    const FIRST_METHOD: Method =
-        Method::of::<tl::functions::account::UpdateStatus>("account.updateStatus");
-    type Json = NoFieldsJson;
-    type Response = Done;
-
-    fn validate(_json: NoFieldsJson) -> Result<Self, CommandError> {
-        Ok(Self)
-    }
-
-    fn sample() -> Value {
-        json!({})
-    }
-
-    async fn run(self, client: &Client) -> Result<Done, CommandError> {
-        update_status(client, true).await
-    }
-}
+status_command!(StatusOnline, "status_online", "tgl.status_online", false);
+status_command!(StatusOffline, "status_offline", "tgl.status_offline", true);
 
 pub(super) fn commands() -> Vec<CommandInfo> {
     vec![
