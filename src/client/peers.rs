@@ -89,18 +89,26 @@ impl Client {
         named: impl IntoIterator<Item = i64>,
         answer: &[tl::enums::User],
     ) -> Vec<tl::enums::User> {
+        // A long history names the same few users thousands of times:
+        // each is looked at once.
+        let carried: std::collections::HashSet<i64> = answer
+            .iter()
+            .filter_map(|u| match u {
+                tl::enums::User::User(u) if !u.min => Some(u.id),
+                _ => None,
+            })
+            .collect();
+        let wanted: std::collections::BTreeSet<i64> = std::iter::once(self_id)
+            .chain(named)
+            .filter(|id| !carried.contains(id))
+            .collect();
         let known = self
             .inner
             .known_users
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        std::iter::once(self_id)
-            .chain(named)
-            .filter(|id| {
-                !answer
-                    .iter()
-                    .any(|u| matches!(u, tl::enums::User::User(u) if u.id == *id && !u.min))
-            })
+        wanted
+            .into_iter()
             .filter_map(|id| known.get(&id).cloned().map(tl::enums::User::User))
             .collect()
     }

@@ -155,13 +155,15 @@ async fn contact_list(client: &Client) -> Result<ContactListCache, CommandError>
             let statuses = client
                 .invoke(&tl::functions::contacts::GetStatuses {})
                 .await?;
-            for tl::enums::ContactStatus::Status(status) in statuses {
-                for user in &mut list.users {
-                    if let tl::enums::User::User(u) = user
-                        && u.id == status.user_id
-                    {
-                        u.status = Some(status.status.clone());
-                    }
+            let mut statuses: std::collections::HashMap<i64, tl::enums::UserStatus> = statuses
+                .into_iter()
+                .map(|tl::enums::ContactStatus::Status(s)| (s.user_id, s.status))
+                .collect();
+            for user in &mut list.users {
+                if let tl::enums::User::User(u) = user
+                    && let Some(status) = statuses.remove(&u.id)
+                {
+                    u.status = Some(status);
                 }
             }
             list

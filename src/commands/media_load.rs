@@ -27,7 +27,7 @@
 //! | `Message not found` (TDLib's) | the message is gone |
 //! | `chat_id is invalid`, `msg_id must be a positive message id` | refused before sending |
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use grammers_tl_types as tl;
@@ -172,7 +172,7 @@ fn loaded(path: &Path, size: u64, from_cache: bool) -> LoadedFile {
 /// The size of a complete cached copy at `path`: a regular file of the
 /// expected size (any non-empty file when the size is unknown). Cached
 /// files are only ever renamed into place whole, so a present one is done.
-async fn cached_size(path: &PathBuf, expected: Option<u64>) -> Option<u64> {
+async fn cached_size(path: &Path, expected: Option<u64>) -> Option<u64> {
     let meta = tokio::fs::symlink_metadata(path).await.ok()?;
     let size = meta.len();
     let complete = meta.is_file() && size > 0 && expected.is_none_or(|e| e == size);
