@@ -537,6 +537,42 @@ impl Client {
         .await
     }
 
+    /// Uploads a picture and makes it the photo of a basic group
+    /// (`messages.editChatPhoto`) or a channel (`channels.editPhoto`),
+    /// with `inputChatUploadedPhoto`. Returns the `Updates` answer, which
+    /// holds the `messageActionChatEditPhoto` service message.
+    pub async fn set_chat_photo(
+        &self,
+        chat: ChatPhotoTarget,
+        source: &UploadSource,
+        options: UploadOptions,
+    ) -> Result<tl::enums::Updates> {
+        let uploaded = self.upload_source(source, options).await?;
+        self.finalise_upload(source, &uploaded, |file| {
+            let photo: tl::enums::InputChatPhoto = tl::types::InputChatUploadedPhoto {
+                file: Some(file),
+                video: None,
+                video_start_ts: None,
+                video_emoji_markup: None,
+            }
+            .into();
+            let chat = chat.clone();
+            async move {
+                match chat {
+                    ChatPhotoTarget::BasicGroup(chat_id) => {
+                        self.invoke_owned(tl::functions::messages::EditChatPhoto { chat_id, photo })
+                            .await
+                    }
+                    ChatPhotoTarget::Channel(channel) => {
+                        self.invoke_owned(tl::functions::channels::EditPhoto { channel, photo })
+                            .await
+                    }
+                }
+            }
+        })
+        .await
+    }
+
     /// Uploads a picture and makes it the account's profile photo.
     pub async fn set_profile_photo(
         &self,
@@ -620,4 +656,13 @@ mod tests {
         assert_eq!(photo.size, 0);
         assert_eq!(photo.location().size, None, "downloaded to its end");
     }
+}
+
+/// Whose photo [`Client::set_chat_photo`] sets.
+#[derive(Debug, Clone)]
+pub enum ChatPhotoTarget {
+    /// A basic group, by its id.
+    BasicGroup(i64),
+    /// A channel or supergroup.
+    Channel(tl::enums::InputChannel),
 }

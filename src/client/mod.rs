@@ -406,6 +406,7 @@ impl ClientBuilder {
                 self_id: Default::default(),
                 known_users: Default::default(),
                 contact_list: Default::default(),
+                migrated_groups: Default::default(),
                 stores,
                 update_feed,
             }),
@@ -515,6 +516,9 @@ pub(crate) struct ClientInner {
     /// The last full `contacts.getContacts` answer and its hash, so an
     /// unchanged list is asked for with the hash and costs nothing.
     pub(crate) contact_list: std::sync::Mutex<Option<ContactListCache>>,
+    /// Basic groups that became supergroups (`chat.migrated_to`), by the
+    /// group's id: later calls naming the group go to the supergroup.
+    pub(crate) migrated_groups: std::sync::Mutex<HashMap<i64, i64>>,
     pub(crate) stores: StorePaths,
     /// Pushed updates and the update state in answers, for the update stream.
     pub(crate) update_feed: Arc<UpdateFeed>,

@@ -55,8 +55,23 @@ impl Client {
         self.remember(infos).await
     }
 
-    /// Remembers the access hashes of the channels among `chats`.
+    /// Remembers the access hashes of the channels among `chats`, and the
+    /// basic groups among them that were migrated to a supergroup.
     pub async fn remember_chats(&self, chats: &[tl::enums::Chat]) -> Result<()> {
+        {
+            let mut migrated = self
+                .inner
+                .migrated_groups
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            for chat in chats {
+                if let tl::enums::Chat::Chat(c) = chat
+                    && let Some(tl::enums::InputChannel::Channel(to)) = &c.migrated_to
+                {
+                    migrated.insert(c.id, to.channel_id);
+                }
+            }
+        }
         let infos: Vec<PeerInfo> = chats
             .iter()
             .filter_map(|chat| match chat {
@@ -111,6 +126,18 @@ impl Client {
             .into_iter()
             .filter_map(|id| known.get(&id).cloned().map(tl::enums::User::User))
             .collect()
+    }
+
+    /// The supergroup a basic group was migrated to, if the client saw the
+    /// migration (in memory: a restarted client learns it again from the
+    /// group's next appearance).
+    pub fn migrated_to(&self, chat_id: i64) -> Option<i64> {
+        self.inner
+            .migrated_groups
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&chat_id)
+            .copied()
     }
 
     /// The last `user` seen with this id, without asking Telegram.

@@ -112,6 +112,9 @@ fn input_from_answer(request: &dyn Any, answer: &dyn Any) -> Option<UpdateInput>
     if let Some(InvitedUsers::Users(invited)) = answer.downcast_ref::<InvitedUsers>() {
         return Some(UpdateInput::OwnAnswer(invited.updates.clone()));
     }
+    if let Some(tl::enums::messages::ChatInviteJoinResult::Ok(joined)) = answer.downcast_ref() {
+        return Some(UpdateInput::OwnAnswer(joined.updates.clone()));
+    }
     let (pts, pts_count) = if let Some(AffectedMessages::Messages(a)) = answer.downcast_ref() {
         (a.pts, a.pts_count)
     } else if let Some(AffectedHistory::History(a)) = answer.downcast_ref() {

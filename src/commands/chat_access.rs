@@ -34,6 +34,8 @@ pub async fn input_peer(
     client: &Client,
     chat: ChatRef,
 ) -> Result<tl::enums::InputPeer, CommandError> {
+    // A group that became a supergroup is named by the supergroup.
+    let chat = follow_migration(client, chat);
     match chat {
         ChatRef::User(user_id) => Ok(client.input_peer_user(user_id).await?),
         ChatRef::BasicGroup(chat_id) => Ok(tl::types::InputPeerChat { chat_id }.into()),
@@ -45,6 +47,15 @@ pub async fn input_peer(
             .into()),
             _ => Err(CommandError::invalid(CHAT_NOT_FOUND)),
         },
+    }
+}
+
+/// The chat calls about `chat` go to: the supergroup a basic group was
+/// migrated to, or `chat` itself.
+pub fn follow_migration(client: &Client, chat: ChatRef) -> ChatRef {
+    match chat {
+        ChatRef::BasicGroup(id) => client.migrated_to(id).map_or(chat, ChatRef::Channel),
+        other => other,
     }
 }
 

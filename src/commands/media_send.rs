@@ -177,6 +177,16 @@ impl SendMedia {
     }
 }
 
+/// Checks that `path` is a picture Telegram takes as a photo: a regular
+/// file, not empty, an image by its magic bytes, at most [`PHOTO_MAX`].
+/// Read off the runtime; nothing is sent.
+pub(super) async fn check_photo_file(path: &Path) -> Result<(), CommandError> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || examine(&path, MediaKind::Photo, None).map(|_| ()))
+        .await
+        .map_err(|e| CommandError::invalid(format!("file could not be read: {e}")))?
+}
+
 /// What [`examine`] found out about a file.
 #[derive(Debug, Clone, PartialEq)]
 struct FileFacts {

@@ -55,6 +55,7 @@
 
 pub mod bootstrap;
 pub mod chat_access;
+pub mod chats;
 pub mod contacts;
 pub mod history;
 pub mod ids;
@@ -459,7 +460,7 @@ pub struct Registry {
 }
 
 /// Each group file's commands (a new group is one line here).
-fn every_group() -> [Vec<CommandInfo>; 8] {
+fn every_group() -> [Vec<CommandInfo>; 9] {
     [
         profile::commands(),
         bootstrap::commands(),
@@ -469,6 +470,7 @@ fn every_group() -> [Vec<CommandInfo>; 8] {
         media_send::commands(),
         media_load::commands(),
         contacts::commands(),
+        chats::commands(),
     ]
 }
 

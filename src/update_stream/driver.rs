@@ -214,6 +214,16 @@ fn is_own_answer(updates: &tl::enums::Updates) -> bool {
         .any(|u| matches!(u, tl::enums::Update::MessageId(_)))
 }
 
+/// The user whose details an update announces (`updateUserName`,
+/// `updateUser`).
+fn changed_user(update: &tl::enums::Update) -> Option<i64> {
+    match update {
+        tl::enums::Update::UserName(u) => Some(u.user_id),
+        tl::enums::Update::User(u) => Some(u.user_id),
+        _ => None,
+    }
+}
+
 /// The driver's state besides the engine.
 struct Driver {
     client: Client,
@@ -233,6 +243,13 @@ impl Driver {
                 from_own_request,
             } => {
                 self.known.learn(&users, &chats);
+                // The users whose details change, as the client knew them
+                // before this answer, so user_update says what changed.
+                let before: Vec<(i64, tl::types::User)> = updates
+                    .iter()
+                    .filter_map(changed_user)
+                    .filter_map(|id| self.client.known_user(id).map(|u| (id, u)))
+                    .collect();
                 // Access hashes go to the session, for later requests.
                 if let Err(e) = self.client.remember_users(&users).await {
                     warn!("cannot remember users: {e}");
@@ -241,10 +258,18 @@ impl Driver {
                     warn!("cannot remember chats: {e}");
                 }
                 let directory = self.directory(&users, &chats, &updates);
-                updates
-                    .iter()
-                    .flat_map(|u| Update::from_tl(u, &directory, from_own_request))
-                    .collect()
+                let mut events = Vec::new();
+                for update in &updates {
+                    let user = changed_user(update);
+                    let old = user.and_then(|id| before.iter().find(|(k, _)| *k == id));
+                    let now = user.and_then(|id| directory.user(id));
+                    events.extend(
+                        Update::from_tl(update, &directory, from_own_request)
+                            .into_iter()
+                            .filter_map(|event| event.refined(update, old.map(|(_, u)| u), now)),
+                    );
+                }
+                events
             }
             Event::GapsPossible { channel_id } => vec![Update::GapsPossible {
                 chat_id: channel_id.map(|id| crate::td::ids::ChatRef::Channel(id).chat_id()),

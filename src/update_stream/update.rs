@@ -44,10 +44,14 @@ pub enum Update {
     },
     /// `on_chat_update`: something about a group or channel changed.
     ChatUpdate {
-        /// The chat.
+        /// The chat, with its new values.
         peer: Peer,
-        /// What changed: `title`, `photo`, `members`, `admin`.
+        /// What changed: `title`, `photo`, `members`, `admins`, `migrated`.
         what_changed: Vec<String>,
+        /// For `migrated`: the supergroup (TDLib chat id) the basic group
+        /// `peer` became; later calls naming the group go there.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        migrated_to: Option<i64>,
     },
     /// Someone is typing (or stopped: `typing: false`).
     Typing {
@@ -201,7 +205,27 @@ impl Update {
         let chat = |chat: ChatRef, what: &[&str]| Update::ChatUpdate {
             peer: peers.peer(chat),
             what_changed: what.iter().map(|w| w.to_string()).collect(),
+            migrated_to: None,
         };
+        // A service message says what changed about its chat, to every
+        // member once (the caller's own answer included).
+        let new_message = match update {
+            U::NewMessage(u) => Some(&u.message),
+            U::NewChannelMessage(u) => Some(&u.message),
+            _ => None,
+        };
+        if let Some(tl::enums::Message::Service(service)) = new_message {
+            let mut updates: Vec<Update> = Vec::new();
+            if !own {
+                updates.extend(msg(&service.clone().into(), false));
+            }
+            updates.extend(chat_change(
+                &service.action,
+                chat_ref_of(&service.peer_id),
+                peers,
+            ));
+            return updates;
+        }
         let update = match update {
             U::NewMessage(u) if !own => msg(&u.message, false),
             U::NewChannelMessage(u) if !own => msg(&u.message, false),
@@ -264,12 +288,128 @@ impl Update {
             }
             U::ChatParticipantAdd(u) => Some(chat(ChatRef::BasicGroup(u.chat_id), &["members"])),
             U::ChatParticipantDelete(u) => Some(chat(ChatRef::BasicGroup(u.chat_id), &["members"])),
-            U::Chat(u) => Some(chat(ChatRef::BasicGroup(u.chat_id), &["title", "photo"])),
-            U::Channel(u) => Some(chat(ChatRef::Channel(u.channel_id), &["title", "photo"])),
+            U::ChatParticipantAdmin(u) => Some(chat(ChatRef::BasicGroup(u.chat_id), &["admins"])),
+            U::ChannelParticipant(u) => {
+                let admin = |p: &Option<tl::enums::ChannelParticipant>| {
+                    matches!(
+                        p,
+                        Some(
+                            tl::enums::ChannelParticipant::Admin(_)
+                                | tl::enums::ChannelParticipant::Creator(_)
+                        )
+                    )
+                };
+                let what: &[&str] = if admin(&u.prev_participant) != admin(&u.new_participant) {
+                    &["admins"]
+                } else {
+                    &["members"]
+                };
+                Some(chat(ChatRef::Channel(u.channel_id), what))
+            }
+            // `updateChat` / `updateChannel` only ask clients to refetch
+            // the chat: the service message that comes with a change says
+            // what changed (above), so these add no event of their own.
             _ => None,
         };
         update.into_iter().collect()
     }
+}
+
+/// What differs between two sightings of a user, in `on_user_update`'s
+/// words: `name`, `username`, `photo`, `phone`, `contact`.
+pub fn user_changes(old: &tl::types::User, new: &tl::types::User) -> Vec<&'static str> {
+    let photo_id = |u: &tl::types::User| match &u.photo {
+        Some(tl::enums::UserProfilePhoto::Photo(p)) => Some(p.photo_id),
+        _ => None,
+    };
+    let mut what = Vec::new();
+    if old.first_name != new.first_name || old.last_name != new.last_name {
+        what.push("name");
+    }
+    if old.username != new.username {
+        what.push("username");
+    }
+    if photo_id(old) != photo_id(new) {
+        what.push("photo");
+    }
+    // A phone Telegram hides (`None`) in one answer is not a change.
+    if new.phone.is_some() && old.phone != new.phone {
+        what.push("phone");
+    }
+    if old.contact != new.contact {
+        what.push("contact");
+    }
+    what
+}
+
+impl Update {
+    /// Narrows a `user_update` made from `source` to what really changed,
+    /// given the user as the client knew it `before` and as the answer
+    /// shows it `now`: `updateUserName` is `name` plus `username` only if
+    /// that changed; `updateUser` (a hint to refetch) is whatever differs,
+    /// and nothing if nothing does. Other updates pass unchanged.
+    pub fn refined(
+        self,
+        source: &tl::enums::Update,
+        before: Option<&tl::types::User>,
+        now: Option<&tl::types::User>,
+    ) -> Option<Update> {
+        let Update::UserUpdate { peer, what_changed } = self else {
+            return Some(self);
+        };
+        let what: Vec<&str> = match (source, before) {
+            (tl::enums::Update::UserName(u), Some(old)) => {
+                let new_username = u.usernames.iter().find_map(|name| match name {
+                    tl::enums::Username::Username(n) if n.active => Some(n.username.clone()),
+                    _ => None,
+                });
+                let mut what = vec!["name"];
+                if new_username != old.username {
+                    what.push("username");
+                }
+                what
+            }
+            (tl::enums::Update::User(_), Some(old)) => match now {
+                Some(new) => user_changes(old, new),
+                None => return Some(Update::UserUpdate { peer, what_changed }),
+            },
+            _ => return Some(Update::UserUpdate { peer, what_changed }),
+        };
+        if what.is_empty() {
+            return None;
+        }
+        Some(Update::UserUpdate {
+            peer,
+            what_changed: what.into_iter().map(str::to_string).collect(),
+        })
+    }
+}
+
+/// The `on_chat_update` a service action means: `title`, `photo`,
+/// `members` or `migrated` (with the supergroup's id). Creation is only
+/// the message, and the supergroup's `channelMigrateFrom` repeats what the
+/// group's `chatMigrateTo` said.
+fn chat_change(
+    action: &tl::enums::MessageAction,
+    chat: ChatRef,
+    peers: &PeerDirectory,
+) -> Option<Update> {
+    use tl::enums::MessageAction as A;
+    let (what, migrated_to) = match action {
+        A::ChatEditTitle(_) => ("title", None),
+        A::ChatEditPhoto(_) | A::ChatDeletePhoto => ("photo", None),
+        A::ChatAddUser(_)
+        | A::ChatDeleteUser(_)
+        | A::ChatJoinedByLink(_)
+        | A::ChatJoinedByRequest => ("members", None),
+        A::ChatMigrateTo(a) => ("migrated", Some(ChatRef::Channel(a.channel_id).chat_id())),
+        _ => return None,
+    };
+    Some(Update::ChatUpdate {
+        peer: peers.peer(chat),
+        what_changed: vec![what.to_string()],
+        migrated_to,
+    })
 }
 
 #[cfg(test)]

@@ -37,35 +37,6 @@ fn full_chat(
     viewer: i64,
     group: &BasicGroup,
 ) -> tl::enums::messages::ChatFull {
-    let participants = group
-        .members
-        .iter()
-        .map(|m| {
-            if m.user_id == group.creator {
-                tl::types::ChatParticipantCreator {
-                    user_id: m.user_id,
-                    rank: None,
-                }
-                .into()
-            } else if m.admin {
-                tl::types::ChatParticipantAdmin {
-                    user_id: m.user_id,
-                    inviter_id: m.inviter_id,
-                    date: m.date,
-                    rank: None,
-                }
-                .into()
-            } else {
-                tl::types::ChatParticipant {
-                    user_id: m.user_id,
-                    inviter_id: m.inviter_id,
-                    date: m.date,
-                    rank: None,
-                }
-                .into()
-            }
-        })
-        .collect();
     let full = tl::types::ChatFull {
         can_set_username: group.creator == viewer,
         has_scheduled: false,
@@ -73,12 +44,7 @@ fn full_chat(
         has_welcome_messages: false,
         id: group.id,
         about: group.about.clone(),
-        participants: tl::types::ChatParticipants {
-            chat_id: group.id,
-            participants,
-            version: 1,
-        }
-        .into(),
+        participants: group.participants_tl(),
         chat_photo: photo_of(state, group.photo_id),
         notify_settings: empty_notify_settings(),
         exported_invite: None,
@@ -96,7 +62,7 @@ fn full_chat(
     };
     tl::types::messages::ChatFull {
         full_chat: full.into(),
-        chats: vec![group.to_tl(viewer)],
+        chats: vec![group.to_tl(ctx.world, viewer)],
         users: users_tl(ctx, state, viewer, group.members.iter().map(|m| m.user_id)),
     }
     .into()

@@ -6,7 +6,7 @@ use grammers_tl_types as tl;
 
 use crate::rpc::{CallContext, Router, RpcError};
 use crate::world::sending::{Draft, answer_and_pushes, store_message};
-use crate::world::{FileKind, Finalised, StoredFile, WorldState};
+use crate::world::{Delivery, FileKind, Finalised, StoredFile, WorldState};
 
 pub(super) fn register(router: &mut Router) {
     router.add::<tl::functions::messages::UploadMedia, _>(|ctx, request| {
@@ -69,7 +69,31 @@ pub(super) fn register(router: &mut Router) {
             .get_mut(viewer)
             .ok_or_else(|| RpcError::internal("USER_GONE"))?;
         user.photo_id = Some(photo.id);
+        let watchers: Vec<i64> = user.contact_of.iter().copied().collect();
         let user = user.to_tl(ctx.world, viewer);
+        // The account's other sessions and those who have it as a contact
+        // learn of the new photo by `updateUser`.
+        let date = ctx.world.now();
+        let pushes = std::iter::once((viewer, ctx.session))
+            .chain(watchers.into_iter().map(|w| (w, None)))
+            .filter_map(|(user_id, except_session)| {
+                let seen = state.users.get(viewer)?.to_tl(ctx.world, user_id);
+                Some(Delivery {
+                    user_id,
+                    except_session,
+                    updates: tl::types::Updates {
+                        updates: vec![tl::types::UpdateUser { user_id: viewer }.into()],
+                        users: vec![seen],
+                        chats: Vec::new(),
+                        date,
+                        seq: 0,
+                    }
+                    .into(),
+                })
+            })
+            .collect();
+        drop(state);
+        ctx.world.push(pushes);
         Ok(tl::types::photos::Photo {
             photo: photo.to_photo(),
             users: vec![user],

@@ -156,7 +156,8 @@ fn marked(peer: Peer) -> i64 {
 }
 
 fn matches_query(message: &StoredMessage, q: &str) -> bool {
-    q.is_empty() || message.message.message.to_lowercase().contains(q)
+    // Telegram's search finds service messages only when nothing is asked.
+    q.is_empty() || (!message.is_service() && message.message.message.to_lowercase().contains(q))
 }
 
 fn message_or_empty(viewer: i64, found: Option<&StoredMessage>, id: i32) -> tl::enums::Message {

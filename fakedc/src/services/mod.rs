@@ -9,11 +9,13 @@
 
 mod account;
 mod auth;
+mod chat_admin;
 mod chats;
 mod contacts;
 mod dialogs;
 mod files;
 mod help;
+mod invites;
 mod messages;
 mod messages_edit;
 mod messages_history;
@@ -46,5 +48,7 @@ pub fn router() -> Router {
     settings::register(&mut router);
     contacts::register(&mut router);
     chats::register(&mut router);
+    chat_admin::register(&mut router);
+    invites::register(&mut router);
     router
 }

@@ -335,11 +335,15 @@ pub(super) fn register(router: &mut Router) {
             .iter()
             .map(|rule| store_rule(ctx, &state, rule))
             .collect::<Result<Vec<_>, _>>()?;
+        let key = PrivacyKey::from(&request.key);
+        if key == PrivacyKey::ChatInvite {
+            state.chat_invite_rules.insert(user, rules.clone());
+        }
         state
             .extensions
             .get_mut::<Settings>()
             .rules
-            .insert((user, PrivacyKey::from(&request.key)), rules.clone());
+            .insert((user, key), rules.clone());
         Ok(privacy_rules(ctx, &state, user, rules))
     });
 

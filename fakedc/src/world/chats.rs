@@ -44,6 +44,11 @@ pub struct Channel {
     pub verified: bool,
     /// Slow mode delay, if on.
     pub slowmode_seconds: Option<i32>,
+    /// The basic group this supergroup was migrated from.
+    pub migrated_from: Option<i64>,
+    /// Members removed by an admin (`channels.editBanned` with
+    /// `view_messages`): they cannot come back through a link.
+    pub kicked: BTreeSet<i64>,
 }
 
 /// A member of a basic group.
@@ -80,6 +85,70 @@ pub struct BasicGroup {
     pub dc_id: i32,
     /// Deactivated (e.g. after an upgrade).
     pub deactivated: bool,
+    /// The supergroup it was migrated to.
+    pub migrated_to: Option<i64>,
+    /// The participants list's version: moves on every change of members
+    /// or admins, as `chatParticipants.version` does.
+    pub version: i32,
+}
+
+/// An invite link of a group or channel (`chatInviteExported`).
+#[derive(Debug, Clone)]
+pub struct Invite {
+    /// The hash in `https://t.me/+HASH`.
+    pub hash: String,
+    /// The group (`Chat`) or channel it opens.
+    pub chat: super::PeerTarget,
+    /// Who made it.
+    pub admin_id: i64,
+    /// Unix time it was made.
+    pub date: i32,
+    /// Unix time it stops working.
+    pub expire_date: Option<i32>,
+    /// How many may join through it.
+    pub usage_limit: Option<i32>,
+    /// How many joined through it.
+    pub usage: i32,
+    /// Joining needs an admin's approval.
+    pub request_needed: bool,
+    /// Revoked: it no longer works.
+    pub revoked: bool,
+    /// The chat's primary link.
+    pub permanent: bool,
+    /// Its name for admins.
+    pub title: Option<String>,
+    /// Users waiting for approval, with the date they asked.
+    pub requests: Vec<(i64, i32)>,
+}
+
+impl Invite {
+    /// Whether the link can still be used at `now`.
+    pub fn usable(&self, now: i32) -> bool {
+        !self.revoked
+            && self.expire_date.is_none_or(|date| now < date)
+            && self.usage_limit.is_none_or(|limit| self.usage < limit)
+    }
+
+    /// The `chatInviteExported` constructor.
+    pub fn to_tl(&self) -> tl::enums::ExportedChatInvite {
+        tl::types::ChatInviteExported {
+            revoked: self.revoked,
+            permanent: self.permanent,
+            request_needed: self.request_needed,
+            link: format!("https://t.me/+{}", self.hash),
+            admin_id: self.admin_id,
+            date: self.date,
+            start_date: None,
+            expire_date: self.expire_date,
+            usage_limit: self.usage_limit,
+            usage: (self.usage > 0).then_some(self.usage),
+            requested: (!self.requests.is_empty()).then_some(self.requests.len() as i32),
+            subscription_expired: None,
+            title: self.title.clone(),
+            subscription_pricing: None,
+        }
+        .into()
+    }
 }
 
 /// Every group and channel, by id.
@@ -89,6 +158,8 @@ pub struct Chats {
     groups: BTreeMap<i64, BasicGroup>,
     next_channel: i64,
     next_group: i64,
+    /// Invite links by hash.
+    pub invites: BTreeMap<String, Invite>,
 }
 
 impl Chats {
@@ -116,6 +187,7 @@ impl Chats {
             group.id = self.next_group;
         }
         self.next_group = self.next_group.max(group.id);
+        group.version = group.version.max(1);
         if group.creator != 0 && !group.members.iter().any(|m| m.user_id == group.creator) {
             group.members.insert(
                 0,
@@ -331,8 +403,58 @@ impl BasicGroup {
         self.members.iter().any(|m| m.user_id == user_id)
     }
 
-    /// The `chat` constructor as `viewer` sees it.
-    pub fn to_tl(&self, viewer: i64) -> tl::enums::Chat {
+    /// The member `user_id`, if they are one.
+    pub fn member(&self, user_id: i64) -> Option<&GroupMember> {
+        self.members.iter().find(|m| m.user_id == user_id)
+    }
+
+    /// Whether `user_id` is the creator or an admin.
+    pub fn is_admin(&self, user_id: i64) -> bool {
+        self.creator == user_id || self.member(user_id).is_some_and(|m| m.admin)
+    }
+
+    /// The `chatParticipants` constructor (everyone sees the same list).
+    pub fn participants_tl(&self) -> tl::enums::ChatParticipants {
+        let participants = self
+            .members
+            .iter()
+            .map(|m| {
+                if m.user_id == self.creator {
+                    tl::types::ChatParticipantCreator {
+                        user_id: m.user_id,
+                        rank: None,
+                    }
+                    .into()
+                } else if m.admin {
+                    tl::types::ChatParticipantAdmin {
+                        user_id: m.user_id,
+                        inviter_id: m.inviter_id,
+                        date: m.date,
+                        rank: None,
+                    }
+                    .into()
+                } else {
+                    tl::types::ChatParticipant {
+                        user_id: m.user_id,
+                        inviter_id: m.inviter_id,
+                        date: m.date,
+                        rank: None,
+                    }
+                    .into()
+                }
+            })
+            .collect();
+        tl::types::ChatParticipants {
+            chat_id: self.id,
+            participants,
+            version: self.version,
+        }
+        .into()
+    }
+
+    /// The `chat` constructor as `viewer` sees it (`left` once they are no
+    /// longer a member).
+    pub fn to_tl(&self, world: &World, viewer: i64) -> tl::enums::Chat {
         let creator = self.creator == viewer;
         let admin = creator || self.members.iter().any(|m| m.user_id == viewer && m.admin);
         tl::types::Chat {
@@ -347,8 +469,14 @@ impl BasicGroup {
             photo: chat_photo(self.photo_id, self.dc_id),
             participants_count: self.members.len() as i32,
             date: self.date,
-            version: 1,
-            migrated_to: None,
+            version: self.version,
+            migrated_to: self.migrated_to.map(|channel_id| {
+                tl::types::InputChannel {
+                    channel_id,
+                    access_hash: world.access_hash(viewer, channel_id),
+                }
+                .into()
+            }),
             admin_rights: admin.then(creator_rights),
             default_banned_rights: Some(no_restrictions()),
         }

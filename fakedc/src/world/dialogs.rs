@@ -311,7 +311,7 @@ pub fn render(
                     continue;
                 }
                 let chat = match entry.peer {
-                    PeerTarget::Chat(_) => state.chats.group(id).map(|g| g.to_tl(viewer)),
+                    PeerTarget::Chat(_) => state.chats.group(id).map(|g| g.to_tl(world, viewer)),
                     _ => state.chats.channel(id).map(|c| c.to_tl(world, viewer)),
                 };
                 chats.extend(chat);

@@ -42,6 +42,9 @@ fn edited(
     now: i32,
     edit: &Edit,
 ) -> Result<tl::types::Message, Refusal> {
+    if original.is_service() {
+        return Err(Refusal::bad("MESSAGE_ID_INVALID"));
+    }
     if original.sender != editor && !may_edit_others {
         return Err(Refusal::forbidden("MESSAGE_AUTHOR_REQUIRED"));
     }

@@ -454,6 +454,33 @@ impl FileStore {
         Ok(Finalised { bytes, name })
     }
 
+    /// Assembles an uploaded photo (the parts saved under `key_id`) and
+    /// stores it on `dc_id`: what `inputChatUploadedPhoto` and
+    /// `photos.uploadProfilePhoto` do. Returns the stored file's id.
+    pub fn store_uploaded_photo(
+        &mut self,
+        key_id: i64,
+        dc_id: i32,
+        input: &tl::enums::InputFile,
+        max_parts: i32,
+    ) -> Result<i64, FinaliseError> {
+        let finalised = self.finalise(key_id, input, max_parts)?;
+        let mime = if finalised.bytes.starts_with(b"\x89PNG") {
+            "image/png"
+        } else {
+            "image/jpeg"
+        };
+        Ok(self
+            .store(
+                FileKind::Photo,
+                dc_id,
+                finalised.bytes,
+                mime.into(),
+                finalised.name,
+            )
+            .id)
+    }
+
     /// The finalised file with this id.
     pub fn get(&self, id: i64) -> Option<&StoredFile> {
         self.files.get(&id)

@@ -60,7 +60,11 @@ pub struct StoredMessage {
     /// and read receipts).
     pub origin: u64,
     /// The message as the box owner sees it (for channels: `out` unset).
+    /// For a service message, its id, peer, sender, date and `out`.
     pub message: tl::types::Message,
+    /// What a service message records (a title change, a member added …);
+    /// `None` for ordinary messages.
+    pub action: Option<tl::enums::MessageAction>,
 }
 
 impl StoredMessage {
@@ -75,7 +79,42 @@ impl StoredMessage {
         if matches!(message.peer_id, tl::enums::Peer::Channel(_)) {
             message.out = self.sender == viewer;
         }
-        message.into()
+        to_wire(message, self.action.as_ref())
+    }
+
+    /// Whether this is a service message (they cannot be edited or searched).
+    pub fn is_service(&self) -> bool {
+        self.action.is_some()
+    }
+}
+
+/// The wire form of a stored message: `messageService` when it records an
+/// action, `message` otherwise.
+pub fn to_wire(
+    message: tl::types::Message,
+    action: Option<&tl::enums::MessageAction>,
+) -> tl::enums::Message {
+    match action {
+        None => message.into(),
+        Some(action) => tl::types::MessageService {
+            out: message.out,
+            mentioned: message.mentioned,
+            media_unread: message.media_unread,
+            reactions_are_possible: false,
+            silent: message.silent,
+            post: message.post,
+            legacy: false,
+            id: message.id,
+            from_id: message.from_id,
+            peer_id: message.peer_id,
+            saved_peer_id: None,
+            reply_to: None,
+            date: message.date,
+            action: action.clone(),
+            reactions: None,
+            ttl_period: None,
+        }
+        .into(),
     }
 }
 

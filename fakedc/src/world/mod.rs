@@ -6,6 +6,7 @@
 //! its own keeps it in an [`Extensions`] slot instead of a new field here, so
 //! adding a service does not touch this module.
 
+pub mod chat_admin;
 pub mod chats;
 pub mod dialogs;
 pub mod editing;
@@ -25,7 +26,7 @@ use std::sync::{Mutex, MutexGuard, RwLock};
 
 use sha2::{Digest, Sha256};
 
-pub use chats::{BasicGroup, Channel, Chats, GroupMember};
+pub use chats::{BasicGroup, Channel, Chats, GroupMember, Invite};
 pub use files::{
     DOCUMENT_THUMB_TYPE, FileKind, FileStore, FinaliseError, Finalised, PHOTO_SIZE_TYPE, PartCheck,
     StoredFile, Upload, UploadMode,
@@ -100,6 +101,10 @@ pub struct WorldState {
     pub blocks: BlockLists,
     /// Pinned dialogs and folders, per user.
     pub dialogs: dialogs::DialogPrefs,
+    /// Each user's `inputPrivacyKeyChatInvite` rules (who may add them to
+    /// groups). The settings service owns every privacy rule and mirrors
+    /// these here, since creating and joining groups reads them.
+    pub chat_invite_rules: HashMap<i64, Vec<grammers_tl_types::enums::PrivacyRule>>,
     /// State services keep for themselves.
     pub extensions: Extensions,
 }

@@ -83,6 +83,8 @@ pub struct Stored {
     pub sender: i64,
     /// The sender's copy (in the channel for channels).
     pub message: tl::types::Message,
+    /// What it records, for a service message.
+    pub action: Option<tl::enums::MessageAction>,
     /// The `pts` after it, of the sender's box or the channel.
     pub pts: i32,
     /// Every other user's copy (private chats and groups) with their `pts`,
@@ -102,6 +104,7 @@ fn peers_for(
     let mut seen = Vec::new();
     for s in stored {
         user_ids.push(s.sender);
+        user_ids.extend(s.action.as_ref().map(users_of_action).unwrap_or_default());
         if let Some(tl::enums::MessageFwdHeader::Header(h)) = &s.message.fwd_from
             && let Some(tl::enums::Peer::User(u)) = &h.from_id
         {
@@ -115,7 +118,7 @@ fn peers_for(
             PeerTarget::User(id) => user_ids.push(id),
             PeerTarget::Chat(id) => {
                 if let Some(group) = state.chats.group(id) {
-                    chats.push(group.to_tl(viewer));
+                    chats.push(group.to_tl(world, viewer));
                 }
             }
             PeerTarget::Channel(id) => {
@@ -132,6 +135,18 @@ fn peers_for(
         .filter_map(|id| state.users.get(id).map(|u| u.to_tl(world, viewer)))
         .collect();
     (users, chats)
+}
+
+/// The users a service action names (added, removed, inviter).
+pub fn users_of_action(action: &tl::enums::MessageAction) -> Vec<i64> {
+    use tl::enums::MessageAction as A;
+    match action {
+        A::ChatCreate(a) => a.users.clone(),
+        A::ChatAddUser(a) => a.users.clone(),
+        A::ChatDeleteUser(a) => vec![a.user_id],
+        A::ChatJoinedByLink(a) => vec![a.inviter_id],
+        _ => Vec::new(),
+    }
 }
 
 /// Checks that `from` may write to `to`.
@@ -238,6 +253,40 @@ pub fn store_message(
             .filter(|m| m.dialog() == to)
             .map(|m| m.origin),
     });
+    let reply = reply_origin.zip(draft.reply_to_msg_id);
+    store_copies(state, from, to, base, None, reply, &draft.text, &[])
+}
+
+/// Stores a service message from `from` recording `action` in `to`: a copy
+/// in every member's box (or the channel's), and in the box of each of
+/// `also`, who are no longer members but must see it (a removed member).
+/// Rights are the caller's to check.
+pub fn store_service(
+    world: &World,
+    state: &mut WorldState,
+    from: i64,
+    to: PeerTarget,
+    action: tl::enums::MessageAction,
+    also: &[i64],
+) -> Result<Stored, Refusal> {
+    let base = blank_message(0, to.to_tl(), world.now());
+    store_copies(state, from, to, base, Some(action), None, "", also)
+}
+
+/// Puts `base` into every box it goes to. `reply` is the origin and the
+/// sender's id of the message it answers; `text` is checked for mentions.
+#[allow(clippy::too_many_arguments)]
+fn store_copies(
+    state: &mut WorldState,
+    from: i64,
+    to: PeerTarget,
+    base: tl::types::Message,
+    action: Option<tl::enums::MessageAction>,
+    reply: Option<(u64, i32)>,
+    text: &str,
+    also: &[i64],
+) -> Result<Stored, Refusal> {
+    let reply_origin = reply.map(|(origin, _)| origin);
     let origin = state.mailboxes.new_origin();
 
     if let PeerTarget::Channel(channel_id) = to {
@@ -251,21 +300,23 @@ pub fn store_message(
         message.post = broadcast;
         message.from_id = (!broadcast).then(|| tl::types::PeerUser { user_id: from }.into());
         if reply_origin.is_some() {
-            message.reply_to = draft.reply_to_msg_id.map(reply_header);
+            message.reply_to = reply.map(|(_, id)| reply_header(id));
         }
         let stored = StoredMessage {
             sender: from,
             origin,
             message: message.clone(),
+            action: action.clone(),
         };
-        let pts = channel_box.add_message(stored.clone());
+        let pts = channel_box.add_message(stored);
         let recipients = members
             .into_iter()
+            .chain(also.iter().copied())
             .filter(|&m| m != from)
             .map(|m| {
                 let mut view = message.clone();
                 view.out = false;
-                view.mentioned = username_mentioned(state, m, &draft.text);
+                view.mentioned = username_mentioned(state, m, text);
                 (m, view, pts)
             })
             .collect();
@@ -274,13 +325,14 @@ pub fn store_message(
             target: to,
             sender: from,
             message,
+            action,
             pts,
             recipients,
         });
     }
 
     // Private chats and basic groups: one copy per participant.
-    let participants: Vec<i64> = match to {
+    let mut participants: Vec<i64> = match to {
         PeerTarget::User(id) if id == from => vec![from],
         // A receiver who blocked the sender never gets the message.
         PeerTarget::User(id) if state.blocks.is_blocked(id, from) => vec![from],
@@ -297,6 +349,11 @@ pub fn store_message(
         }
         PeerTarget::Channel(_) => unreachable!("channels are handled above"),
     };
+    for &extra in also {
+        if !participants.contains(&extra) {
+            participants.push(extra);
+        }
+    }
     let mut sender_copy = None;
     let mut recipients = Vec::new();
     for owner in participants {
@@ -315,7 +372,7 @@ pub fn store_message(
             _ => Some(tl::types::PeerUser { user_id: from }.into()),
         };
         if !out {
-            copy.mentioned = username_mentioned(state, owner, &draft.text);
+            copy.mentioned = username_mentioned(state, owner, text);
             copy.media_unread = copy.mentioned;
         }
         let user_box = state.mailboxes.user(owner);
@@ -333,11 +390,14 @@ pub fn store_message(
             sender: from,
             origin,
             message: copy.clone(),
+            action: action.clone(),
         });
         state.mailboxes.link(origin, owner, copy.id);
         if to == PeerTarget::User(from) {
             let mirror = state.accounts.entry(from).or_default();
-            mirror.saved_messages.push(copy.clone().into());
+            mirror
+                .saved_messages
+                .push(super::messages::to_wire(copy.clone(), action.as_ref()));
             mirror.pts = pts;
         }
         if out {
@@ -351,6 +411,7 @@ pub fn store_message(
         target: to,
         sender: from,
         message,
+        action,
         pts,
         recipients,
     })
@@ -367,9 +428,10 @@ fn username_mentioned(state: &WorldState, user_id: i64, text: &str) -> bool {
 fn new_message_update(
     target: PeerTarget,
     message: &tl::types::Message,
+    action: Option<&tl::enums::MessageAction>,
     pts: i32,
 ) -> tl::enums::Update {
-    let message: tl::enums::Message = message.clone().into();
+    let message = super::messages::to_wire(message.clone(), action);
     match target {
         PeerTarget::Channel(_) => tl::types::UpdateNewChannelMessage {
             message,
@@ -462,7 +524,7 @@ pub fn answer_and_pushes(
     let all: Vec<&Stored> = stored.iter().collect();
     let new_updates: Vec<tl::enums::Update> = stored
         .iter()
-        .map(|s| new_message_update(s.target, &s.message, s.pts))
+        .map(|s| new_message_update(s.target, &s.message, s.action.as_ref(), s.pts))
         .collect();
 
     // The caller's answer, and the sender's other sessions.
@@ -536,7 +598,7 @@ pub fn answer_and_pushes(
                 let (users, chats) = peers_for(world, state, *owner, &[s]);
                 let seq = if channel { 0 } else { next_seq(state, *owner) };
                 tl::types::Updates {
-                    updates: vec![new_message_update(s.target, copy, *pts)],
+                    updates: vec![new_message_update(s.target, copy, s.action.as_ref(), *pts)],
                     users,
                     chats,
                     date,
@@ -607,7 +669,9 @@ pub fn peers_of_messages(
     for target in targets {
         match target {
             PeerTarget::User(id) => user_ids.push(id),
-            PeerTarget::Chat(id) => chats.extend(state.chats.group(id).map(|g| g.to_tl(viewer))),
+            PeerTarget::Chat(id) => {
+                chats.extend(state.chats.group(id).map(|g| g.to_tl(world, viewer)))
+            }
             PeerTarget::Channel(id) => {
                 chats.extend(state.chats.channel(id).map(|c| c.to_tl(world, viewer)))
             }
