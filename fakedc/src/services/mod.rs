@@ -19,6 +19,7 @@ mod messages_edit;
 mod messages_history;
 mod messages_read;
 mod messages_send;
+mod participants;
 mod settings;
 mod updates;
 mod users;
@@ -46,5 +47,6 @@ pub fn router() -> Router {
     settings::register(&mut router);
     contacts::register(&mut router);
     chats::register(&mut router);
+    participants::register(&mut router);
     router
 }
