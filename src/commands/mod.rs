@@ -56,6 +56,7 @@
 pub mod bootstrap;
 pub mod chat_access;
 pub mod contacts;
+pub mod dialogs;
 pub mod history;
 pub mod ids;
 pub mod limits;
@@ -459,7 +460,7 @@ pub struct Registry {
 }
 
 /// Each group file's commands (a new group is one line here).
-fn every_group() -> [Vec<CommandInfo>; 8] {
+fn every_group() -> [Vec<CommandInfo>; 9] {
     [
         profile::commands(),
         bootstrap::commands(),
@@ -469,6 +470,7 @@ fn every_group() -> [Vec<CommandInfo>; 8] {
         media_send::commands(),
         media_load::commands(),
         contacts::commands(),
+        dialogs::commands(),
     ]
 }
 
