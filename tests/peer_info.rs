@@ -245,6 +245,17 @@ async fn bad_input_is_refused_with_nothing_sent() {
     bed.invalid_typed(bed.a.info(0), "chat_id is invalid").await;
 }
 
+/// The first ten recent members of `channel`.
+fn recent_ten(channel: tl::enums::InputChannel) -> tl::functions::channels::GetParticipants {
+    tl::functions::channels::GetParticipants {
+        channel,
+        filter: tl::enums::ChannelParticipantsFilter::ChannelParticipantsRecent,
+        offset: 0,
+        limit: 10,
+        hash: 0,
+    }
+}
+
 /// The fake DC's `channels.getParticipants`: limit cut to 200, offsets,
 /// the filters, the hash, and the broadcast rule.
 #[tokio::test]
@@ -352,13 +363,7 @@ async fn the_fake_dcs_get_participants_follows_telegrams_rules() {
     let news_input = support::commands::input_channel_of(&bed.dc, bed.a_id, news);
     let refused = bed
         .a
-        .invoke(&tl::functions::channels::GetParticipants {
-            channel: news_input,
-            filter: F::ChannelParticipantsRecent,
-            offset: 0,
-            limit: 10,
-            hash: 0,
-        })
+        .invoke(&recent_ten(news_input))
         .await
         .expect_err("not an admin");
     assert!(refused.is_rpc("CHAT_ADMIN_REQUIRED"), "{refused:?}");
@@ -366,17 +371,13 @@ async fn the_fake_dcs_get_participants_follows_telegrams_rules() {
     // A wrong access hash.
     let wrong = bed
         .a
-        .invoke(&tl::functions::channels::GetParticipants {
-            channel: tl::types::InputChannel {
+        .invoke(&recent_ten(
+            tl::types::InputChannel {
                 channel_id: channel,
                 access_hash: 1,
             }
             .into(),
-            filter: F::ChannelParticipantsRecent,
-            offset: 0,
-            limit: 10,
-            hash: 0,
-        })
+        ))
         .await
         .expect_err("a wrong hash");
     assert!(wrong.is_rpc("CHANNEL_INVALID"), "{wrong:?}");
