@@ -148,12 +148,15 @@ async fn a_dialog_without_messages_is_listed_with_no_message() {
 }
 
 /// 1,100 users each write to the account, 150 of them archived, two
-/// pinned, and five groups without messages (which Telegram pages by the
-/// chat's date): every dialog comes once, in the server's order.
+/// pinned, and 98 groups without messages, newer than every message, so
+/// the first page ends on one (Telegram pages those by the chat's date):
+/// every dialog comes once, in the server's order, in as few pages as
+/// the dialogs need.
 #[tokio::test]
 async fn over_a_thousand_dialogs_are_complete_ordered_and_unique() {
     const USERS: usize = 1_100;
     const ARCHIVED: usize = 150;
+    const EMPTY: usize = 98;
     let dc = support::fake_dc().await;
     let me = dc.user_id();
     let mut senders = Vec::with_capacity(USERS);
@@ -163,10 +166,12 @@ async fn over_a_thousand_dialogs_are_complete_ordered_and_unique() {
             .expect("sent");
         senders.push(id);
     }
-    for i in 0..5 {
+    let later = dc.world().now() + 60;
+    for i in 0..EMPTY {
         dc.add_basic_group(fakedc::BasicGroup {
             title: format!("Empty {i}"),
             creator: me,
+            date: later,
             ..fakedc::BasicGroup::default()
         });
     }
@@ -191,18 +196,20 @@ async fn over_a_thousand_dialogs_are_complete_ordered_and_unique() {
             })
             .collect()
     };
-    assert_eq!(expected.len(), USERS + 5);
+    assert_eq!(expected.len(), USERS + EMPTY);
 
     let client = client_as(&dc, 0, "dialogs_bulk").await;
     let calls = get_dialogs_calls(&dc);
     let list = client.get_dialog_list().await.expect("the list");
     let ids: Vec<i64> = list.dialogs.iter().map(|d| d.peer.id).collect();
-    assert_eq!(ids.len(), USERS + 5);
+    assert_eq!(ids.len(), USERS + EMPTY);
     let unique: std::collections::HashSet<i64> = ids.iter().copied().collect();
     assert_eq!(unique.len(), ids.len(), "no dialog twice");
     assert_eq!(ids, expected);
-    // Main list: 955 dialogs in 10 pages; archive: 150 in 2.
-    assert_eq!(get_dialogs_calls(&dc) - calls, 12);
+    // Main list: 1,048 dialogs in 11 pages (the first ends on a group
+    // without messages); archive: 150 in 2. No page repeats a dialog.
+    assert!(list.dialogs[99].message.is_none());
+    assert_eq!(get_dialogs_calls(&dc) - calls, 13);
 
     // The order is Telegram's: the two pinned on top (last pinned first),
     // then the newest message first; the archive after the main list.
@@ -213,7 +220,7 @@ async fn over_a_thousand_dialogs_are_complete_ordered_and_unique() {
     let archive: Vec<&Dialog> = list.dialogs.iter().filter(|d| d.folder_id == 1).collect();
     assert_eq!(
         (main.len(), archive.len()),
-        (USERS - ARCHIVED + 5, ARCHIVED)
+        (USERS - ARCHIVED + EMPTY, ARCHIVED)
     );
     assert!(list.dialogs[..main.len()].iter().all(|d| d.folder_id == 0));
     let top_ids: Vec<i32> = main[2..]
@@ -237,7 +244,7 @@ async fn over_a_thousand_dialogs_are_complete_ordered_and_unique() {
         assert_eq!(dialog.folder_id, i32::from(i < ARCHIVED));
     }
     let empty = main.iter().filter(|d| d.message.is_none()).count();
-    assert_eq!(empty, 5);
+    assert_eq!(empty, EMPTY);
     assert_eq!(list.unread_dialogs, USERS);
     assert_eq!(list.unread_messages, USERS as i64);
 }
