@@ -70,6 +70,49 @@ pub async fn input_channel(
         .map_err(|_| CommandError::invalid(CHAT_NOT_FOUND))
 }
 
+/// The `InputPeer` for `peer` from the users and chats of the answer that
+/// named it (where the access hashes are); `inputPeerEmpty` when the
+/// answer did not carry it.
+pub fn input_peer_in(
+    peer: &tl::enums::Peer,
+    users: &[tl::enums::User],
+    chats: &[tl::enums::Chat],
+) -> tl::enums::InputPeer {
+    match crate::tgl::chat_ref_of(peer) {
+        ChatRef::User(user_id) => users
+            .iter()
+            .find_map(|u| match u {
+                tl::enums::User::User(u) if u.id == user_id && u.is_self => {
+                    Some(tl::enums::InputPeer::PeerSelf)
+                }
+                tl::enums::User::User(u) if u.id == user_id => u.access_hash.map(|access_hash| {
+                    tl::types::InputPeerUser {
+                        user_id,
+                        access_hash,
+                    }
+                    .into()
+                }),
+                _ => None,
+            })
+            .unwrap_or(tl::enums::InputPeer::Empty),
+        ChatRef::BasicGroup(chat_id) => tl::types::InputPeerChat { chat_id }.into(),
+        ChatRef::Channel(channel_id) => chats
+            .iter()
+            .find_map(|c| match c {
+                tl::enums::Chat::Channel(c) if c.id == channel_id => c.access_hash,
+                _ => None,
+            })
+            .map(|access_hash| {
+                tl::types::InputPeerChannel {
+                    channel_id,
+                    access_hash,
+                }
+                .into()
+            })
+            .unwrap_or(tl::enums::InputPeer::Empty),
+    }
+}
+
 /// A random id for a sent message, as Telegram wants one per message to
 /// recognise a resend.
 pub fn random_id() -> Result<i64, CommandError> {

@@ -18,7 +18,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::chat_access::{
-    MessagesPage, chat_ref, directory, input_peer, message_id, read_state, to_msgs, users_named,
+    MessagesPage, chat_ref, directory, input_peer, input_peer_in, message_id, read_state, to_msgs,
+    users_named,
 };
 use super::ids::{self, ChatRef};
 use super::limits;
@@ -334,39 +335,7 @@ fn peer_of_message(message: &tl::enums::Message, page: &MessagesPage) -> tl::enu
         tl::enums::Message::Service(m) => &m.peer_id,
         tl::enums::Message::Empty(_) => return tl::enums::InputPeer::Empty,
     };
-    match chat_ref_of(peer) {
-        ChatRef::User(user_id) => page
-            .users
-            .iter()
-            .find_map(|u| match u {
-                tl::enums::User::User(u) if u.id == user_id => u.access_hash,
-                _ => None,
-            })
-            .map(|access_hash| {
-                tl::types::InputPeerUser {
-                    user_id,
-                    access_hash,
-                }
-                .into()
-            })
-            .unwrap_or(tl::enums::InputPeer::Empty),
-        ChatRef::BasicGroup(chat_id) => tl::types::InputPeerChat { chat_id }.into(),
-        ChatRef::Channel(channel_id) => page
-            .chats
-            .iter()
-            .find_map(|c| match c {
-                tl::enums::Chat::Channel(c) if c.id == channel_id => c.access_hash,
-                _ => None,
-            })
-            .map(|access_hash| {
-                tl::types::InputPeerChannel {
-                    channel_id,
-                    access_hash,
-                }
-                .into()
-            })
-            .unwrap_or(tl::enums::InputPeer::Empty),
-    }
+    input_peer_in(peer, &page.users, &page.chats)
 }
 
 impl Command for MsgGlobalSearch {

@@ -57,6 +57,7 @@ pub mod bootstrap;
 pub mod chat_access;
 pub mod chats;
 pub mod contacts;
+pub mod dialogs;
 pub mod history;
 pub mod ids;
 pub mod limits;
@@ -460,7 +461,7 @@ pub struct Registry {
 }
 
 /// Each group file's commands (a new group is one line here).
-fn every_group() -> [Vec<CommandInfo>; 9] {
+fn every_group() -> [Vec<CommandInfo>; 10] {
     [
         profile::commands(),
         bootstrap::commands(),
@@ -471,6 +472,7 @@ fn every_group() -> [Vec<CommandInfo>; 9] {
         media_load::commands(),
         contacts::commands(),
         chats::commands(),
+        dialogs::commands(),
     ]
 }
 

@@ -562,7 +562,8 @@ mod tests {
             title: "g".into(),
             ..fakedc::BasicGroup::default()
         };
-        match seed.to_tl(1) {
+        let world = fakedc::World::new(fakedc::Limits::default(), fakedc::Shaping::default());
+        match seed.to_tl(&world, 1) {
             tl::enums::Chat::Chat(mut c) => {
                 c.participants_count = participants;
                 c.into()

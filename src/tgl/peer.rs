@@ -116,8 +116,9 @@ impl UserStatus {
 ///
 /// `user_list` is `None` when the members were not asked for: a peer built
 /// from a message or an update never carries them (that would cost a
-/// `getFullChat` per message). `peer.info()` of the contacts-and-chats
-/// issue fills it with the members; until that lands it is always `None`.
+/// `getFullChat` per message). `peer.info()` (the `info` command) fills
+/// it, and the fields after `title`, which appear in JSON only when set:
+/// `about`, `members_count`, `user_list_complete` and `members_hidden`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "@type", rename = "peer")]
 pub struct Peer {
@@ -133,7 +134,8 @@ pub struct Peer {
     pub name: String,
     /// For a secret chat, the user at the other end.
     pub user_id: Option<i64>,
-    /// For a basic group, its members when Telegram sent them.
+    /// For a basic group or supergroup, its members, from `info` (see
+    /// `user_list_complete`); `None` elsewhere.
     pub user_list: Option<Vec<Peer>>,
     /// For a user, whether and when they are online.
     pub user_status: Option<UserStatus>,
@@ -147,6 +149,24 @@ pub struct Peer {
     pub last_name: Option<String>,
     /// For a basic group or channel, its title.
     pub title: Option<String>,
+    /// From `info`: a user's bio, a group's or channel's description
+    /// (`None` when there is none). Absent from JSON when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
+    /// From `info` of a group or channel: how many members Telegram says
+    /// it has (which may be more than `user_list` holds). Absent when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members_count: Option<i32>,
+    /// From `info` of a group or channel: whether `user_list` holds every
+    /// member (`false` when it was cut at the cap or the members are
+    /// hidden). Absent when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_list_complete: Option<bool>,
+    /// From `info` of a channel: `true` when Telegram shows its members
+    /// only to admins (a broadcast channel), so `user_list` is empty.
+    /// Absent when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members_hidden: Option<bool>,
 }
 
 /// tg's print name: words joined by `_`, spaces replaced by `_`.
@@ -179,6 +199,10 @@ impl Peer {
             first_name: None,
             last_name: None,
             title: None,
+            about: None,
+            members_count: None,
+            user_list_complete: None,
+            members_hidden: None,
         }
     }
 

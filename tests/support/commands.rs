@@ -274,3 +274,17 @@ pub fn request(userbot_id: i64, action: &str, fields: Value) -> Value {
     request["userbot_id"] = Value::from(userbot_id);
     request
 }
+
+/// How `viewer` names channel `channel_id` as an `InputChannel` (with the
+/// access hash the fake DC gives that viewer).
+pub fn input_channel_of(
+    dc: &FakeDc,
+    viewer: i64,
+    channel_id: i64,
+) -> grammers_tl_types::enums::InputChannel {
+    grammers_tl_types::types::InputChannel {
+        channel_id,
+        access_hash: dc.world().access_hash(viewer, channel_id),
+    }
+    .into()
+}

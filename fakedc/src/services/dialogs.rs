@@ -115,9 +115,16 @@ fn cursor(
         return Ok(Cursor::AfterPinned(peer));
     }
     // The message the client saw on top of that dialog sets the place,
-    // even if the dialog moved since.
+    // even if the dialog moved since. Without one (`offset_id` 0: a
+    // dialog without messages, listed by the chat's date), the place is
+    // the one such a dialog has, below every message of that second.
+    let fallback = if request.offset_id <= 0 {
+        (date, 0)
+    } else {
+        (date, u64::MAX)
+    };
     let key = message_in(state, viewer, peer, request.offset_id)
-        .map_or((date, u64::MAX), |m| (m.message.date, m.origin));
+        .map_or(fallback, |m| (m.message.date, m.origin));
     Ok(Cursor::Before(key, peer))
 }
 

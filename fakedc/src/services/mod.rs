@@ -21,6 +21,7 @@ mod messages_edit;
 mod messages_history;
 mod messages_read;
 mod messages_send;
+mod participants;
 mod settings;
 mod updates;
 mod users;
@@ -50,5 +51,6 @@ pub fn router() -> Router {
     chats::register(&mut router);
     chat_admin::register(&mut router);
     invites::register(&mut router);
+    participants::register(&mut router);
     router
 }
