@@ -31,7 +31,9 @@ use tgcmd::commands::chats::ChatLinkOptions;
 use tgcmd::update_stream::Update;
 
 fn jpeg() -> Vec<u8> {
-    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0];
+    let mut bytes = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0,
+    ];
     bytes.extend((0..2000u32).map(|i| (i % 251) as u8));
     bytes
 }
@@ -102,9 +104,14 @@ async fn three_users_see_each_change_of_their_group_once() {
         until_subscribed(&dc, user).await;
     }
 
-    let created = a.create_group_chat(&[b_id, c_id], "Trio").await.expect("created");
+    let created = a
+        .create_group_chat(&[b_id, c_id], "Trio")
+        .await
+        .expect("created");
     let chat_id = created.chat.id;
-    a.rename_chat(chat_id, "Trio renamed").await.expect("renamed");
+    a.rename_chat(chat_id, "Trio renamed")
+        .await
+        .expect("renamed");
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("scenario-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");

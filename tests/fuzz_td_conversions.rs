@@ -259,7 +259,11 @@ fn seeds() -> Vec<(Kind, Vec<u8>)> {
                     .channel(channel)
                     .expect("channel")
                     .to_tl(dc.world(), me),
-                state.chats.group(group).expect("group").to_tl(dc.world(), me),
+                state
+                    .chats
+                    .group(group)
+                    .expect("group")
+                    .to_tl(dc.world(), me),
             ];
             (users, chats)
         };

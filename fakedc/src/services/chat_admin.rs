@@ -155,7 +155,7 @@ pub(super) fn register(router: &mut Router) {
         let viewer = ctx.require_user()?;
         let mut state = ctx.world.lock();
         // Rights first: a refused call stores no upload.
-        chat_admin::may_edit_info(&state, viewer, Peer::Chat(request.chat_id))?;
+        chat_admin::require_admin(&state, viewer, Peer::Chat(request.chat_id))?;
         let photo = chat_photo(ctx, &mut state, viewer, &request.photo)?;
         let changed = chat_admin::edit_photo(
             ctx.world,
@@ -172,7 +172,7 @@ pub(super) fn register(router: &mut Router) {
         let viewer = ctx.require_user()?;
         let mut state = ctx.world.lock();
         let channel = ctx.resolve_input_channel(&state, &request.channel)?;
-        chat_admin::may_edit_info(&state, viewer, Peer::Channel(channel))?;
+        chat_admin::require_admin(&state, viewer, Peer::Channel(channel))?;
         let photo = chat_photo(ctx, &mut state, viewer, &request.photo)?;
         let changed = chat_admin::edit_photo(
             ctx.world,

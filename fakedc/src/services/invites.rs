@@ -119,7 +119,7 @@ pub(super) fn register(router: &mut Router) {
         let viewer = ctx.require_user()?;
         let mut state = ctx.world.lock();
         let chat = ctx.resolve_input_peer(&state, &request.peer)?;
-        chat_admin::may_manage_invites(&state, viewer, chat)?;
+        chat_admin::require_admin(&state, viewer, chat)?;
         let hash = hash_of(&request.link).to_string();
         let invite = state
             .chats
@@ -174,6 +174,7 @@ pub(super) fn register(router: &mut Router) {
         drop(state);
         match joined {
             Joined::Joined(changed) => {
+                let changed = *changed;
                 ctx.world.push(changed.pushes);
                 Ok(tl::types::messages::ChatInviteJoinResultOk {
                     updates: changed.answer,

@@ -224,9 +224,9 @@ pub fn create_group(
     ))
 }
 
-/// Whether `user` may change the title and photo of `chat` (admins only,
-/// by Telegram's default rights).
-pub fn may_edit_info(state: &WorldState, user: i64, chat: PeerTarget) -> Result<(), Refusal> {
+/// Whether `user` administers `chat`: by Telegram's default rights only
+/// admins change the title and photo and manage invite links.
+pub fn require_admin(state: &WorldState, user: i64, chat: PeerTarget) -> Result<(), Refusal> {
     let admin = match chat {
         PeerTarget::Chat(id) => group_of(state, id, user)?.is_admin(user),
         PeerTarget::Channel(id) => is_channel_admin(channel_of(state, id, user)?, user),
@@ -284,7 +284,7 @@ pub fn edit_title(
     caller: Option<u64>,
 ) -> Result<Changed, Refusal> {
     let title = clean_title(title)?;
-    may_edit_info(state, editor, chat)?;
+    require_admin(state, editor, chat)?;
     let (old_title, photo_id) = info_of(state, chat);
     if old_title == title {
         return Err(Refusal::bad("CHAT_NOT_MODIFIED"));
@@ -314,7 +314,7 @@ pub fn edit_photo(
     photo_id: Option<i64>,
     caller: Option<u64>,
 ) -> Result<Changed, Refusal> {
-    may_edit_info(state, editor, chat)?;
+    require_admin(state, editor, chat)?;
     let (title, old) = info_of(state, chat);
     if old.is_none() && photo_id.is_none() {
         return Err(Refusal::bad("CHAT_NOT_MODIFIED"));
@@ -774,20 +774,6 @@ pub fn lookup_invite<'a>(
     Ok(InviteLookup::Usable(invite))
 }
 
-/// Whether `user` may make and manage invite links of `chat`.
-pub fn may_manage_invites(state: &WorldState, user: i64, chat: PeerTarget) -> Result<(), Refusal> {
-    let admin = match chat {
-        PeerTarget::Chat(id) => group_of(state, id, user)?.is_admin(user),
-        PeerTarget::Channel(id) => is_channel_admin(channel_of(state, id, user)?, user),
-        PeerTarget::User(_) => return Err(Refusal::bad("PEER_ID_INVALID")),
-    };
-    if admin {
-        Ok(())
-    } else {
-        Err(Refusal::bad("CHAT_ADMIN_REQUIRED"))
-    }
-}
-
 /// `messages.exportChatInvite`: a new link, or the primary one (revoking
 /// the old primary when `legacy_revoke_permanent`).
 #[allow(clippy::too_many_arguments)]
@@ -801,7 +787,7 @@ pub fn export_invite(
     request_needed: bool,
     title: Option<String>,
 ) -> Result<Invite, Refusal> {
-    may_manage_invites(state, admin, chat)?;
+    require_admin(state, admin, chat)?;
     let now = world.now();
     if expire_date.is_some_and(|d| d <= now) {
         return Err(Refusal::bad("EXPIRE_DATE_INVALID"));
@@ -859,8 +845,8 @@ fn invite_hash(seed: i64) -> String {
 
 /// What using an invite link did.
 pub enum Joined {
-    /// The user joined.
-    Joined(Changed),
+    /// The user joined (boxed: an `Updates` is kilobytes).
+    Joined(Box<Changed>),
     /// The link needs approval: a join request was filed, and these pushes
     /// tell the chat's admins (`updatePendingJoinRequests`). The call
     /// answers `INVITE_REQUEST_SENT`.
@@ -917,7 +903,7 @@ pub fn join_by_invite(
         action,
         caller,
     )
-    .map(Joined::Joined)
+    .map(|changed| Joined::Joined(Box::new(changed)))
 }
 
 /// Adds `user` to `chat` and announces it with `action`.
@@ -1036,7 +1022,7 @@ pub fn answer_join_request(
     approved: bool,
     caller: Option<u64>,
 ) -> Result<Changed, Refusal> {
-    may_manage_invites(state, admin, chat)?;
+    require_admin(state, admin, chat)?;
     let mut found = None;
     for invite in state.chats.invites.values_mut().filter(|i| i.chat == chat) {
         let before = invite.requests.len();
