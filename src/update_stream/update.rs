@@ -484,4 +484,157 @@ mod tests {
             assert_eq!(parsed, update.to_event(7));
         }
     }
+
+    fn seen(user: fakedc::User) -> tl::types::User {
+        let world = fakedc::World::new(fakedc::Limits::default(), fakedc::Shaping::default());
+        match user.to_tl(&world, 1) {
+            tl::enums::User::User(u) => u,
+            other => panic!("not a user: {other:?}"),
+        }
+    }
+
+    fn ada(first_name: &str, username: &str) -> tl::types::User {
+        seen(fakedc::User {
+            id: 7,
+            first_name: first_name.into(),
+            username: Some(username.into()),
+            ..fakedc::User::default()
+        })
+    }
+
+    fn user_event(what: &[&str]) -> Update {
+        Update::UserUpdate {
+            peer: Peer::unknown_user(7),
+            what_changed: what.iter().map(|w| w.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn user_updates_say_only_what_changed() {
+        let before = ada("Ada", "ada");
+        let renamed = ada("Ada B", "ada");
+        assert_eq!(user_changes(&before, &renamed), ["name"]);
+        assert_eq!(user_changes(&before, &ada("Ada", "ada_b")), ["username"]);
+        assert!(user_changes(&before, &before).is_empty());
+
+        // updateUser is a hint: what differs, or no event at all.
+        let hint: tl::enums::Update = tl::types::UpdateUser { user_id: 7 }.into();
+        let all = user_event(&["name", "username", "photo"]);
+        assert_eq!(
+            all.clone().refined(&hint, Some(&before), Some(&before)),
+            None
+        );
+        assert_eq!(
+            all.clone().refined(&hint, Some(&before), Some(&renamed)),
+            Some(user_event(&["name"]))
+        );
+        // Never seen before: nothing to compare with, the event stays.
+        assert_eq!(
+            all.clone().refined(&hint, None, Some(&renamed)),
+            Some(all.clone())
+        );
+
+        // updateUserName: name, and username only when it changed.
+        let name_update = |username: &str| -> tl::enums::Update {
+            tl::types::UpdateUserName {
+                user_id: 7,
+                first_name: "Ada B".into(),
+                last_name: String::new(),
+                usernames: vec![
+                    tl::types::Username {
+                        editable: true,
+                        active: true,
+                        deletable: false,
+                        expired: false,
+                        username: username.into(),
+                    }
+                    .into(),
+                ],
+            }
+            .into()
+        };
+        let both = user_event(&["name", "username"]);
+        assert_eq!(
+            both.clone()
+                .refined(&name_update("ada"), Some(&before), None),
+            Some(user_event(&["name"]))
+        );
+        assert_eq!(
+            both.clone()
+                .refined(&name_update("ada_b"), Some(&before), None),
+            Some(both.clone())
+        );
+        // Other updates pass untouched.
+        let other = Update::OurId { id: 7 };
+        assert_eq!(
+            other.clone().refined(&hint, Some(&before), None),
+            Some(other)
+        );
+    }
+
+    #[test]
+    fn service_messages_name_the_chat_change_once() {
+        let service = |action: tl::enums::MessageAction| -> tl::enums::Update {
+            tl::types::UpdateNewMessage {
+                message: tl::types::MessageService {
+                    out: false,
+                    mentioned: false,
+                    media_unread: false,
+                    reactions_are_possible: false,
+                    silent: false,
+                    post: false,
+                    legacy: false,
+                    id: 5,
+                    from_id: Some(tl::types::PeerUser { user_id: 7 }.into()),
+                    peer_id: tl::types::PeerChat { chat_id: 40 }.into(),
+                    saved_peer_id: None,
+                    reply_to: None,
+                    date: 0,
+                    action,
+                    reactions: None,
+                    ttl_period: None,
+                }
+                .into(),
+                pts: 2,
+                pts_count: 1,
+            }
+            .into()
+        };
+        let peers = PeerDirectory::new(1);
+        let changes = |update: &tl::enums::Update, own: bool| -> Vec<(Vec<String>, Option<i64>)> {
+            Update::from_tl(update, &peers, own)
+                .into_iter()
+                .filter_map(|u| match u {
+                    Update::ChatUpdate {
+                        peer,
+                        what_changed,
+                        migrated_to,
+                    } => {
+                        assert_eq!(peer.id, -40);
+                        Some((what_changed, migrated_to))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        let title = service(tl::types::MessageActionChatEditTitle { title: "T".into() }.into());
+        assert_eq!(changes(&title, false), [(vec!["title".to_string()], None)]);
+        // The caller's own answer reports the change too, without the message.
+        assert_eq!(changes(&title, true), [(vec!["title".to_string()], None)]);
+        assert_eq!(Update::from_tl(&title, &peers, true).len(), 1);
+        assert_eq!(Update::from_tl(&title, &peers, false).len(), 2);
+        let joined = service(tl::types::MessageActionChatJoinedByLink { inviter_id: 7 }.into());
+        assert_eq!(
+            changes(&joined, false),
+            [(vec!["members".to_string()], None)]
+        );
+        let moved = service(tl::types::MessageActionChatMigrateTo { channel_id: 99 }.into());
+        assert_eq!(
+            changes(&moved, false),
+            [(vec!["migrated".to_string()], Some(-1_000_000_000_099))]
+        );
+        // updateChannel / updateChat are refetch hints: no event of their own.
+        let hint: tl::enums::Update = tl::types::UpdateChannel { channel_id: 99 }.into();
+        assert!(Update::from_tl(&hint, &peers, false).is_empty());
+    }
 }
