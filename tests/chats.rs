@@ -109,12 +109,16 @@ impl Three {
         members
     }
 
-    fn refuse_invites(&self, user: i64) {
-        self.dc
-            .world()
-            .lock()
-            .chat_invite_rules
-            .insert(user, vec![tl::enums::PrivacyRule::PrivacyValueDisallowAll]);
+    /// User `index` lets nobody add them to groups, through
+    /// `account.setPrivacy` as their own client would.
+    async fn refuse_invites(&self, index: usize) {
+        self.clients[index]
+            .invoke(&tl::functions::account::SetPrivacy {
+                key: tl::enums::InputPrivacyKey::ChatInvite,
+                rules: vec![tl::enums::InputPrivacyRule::InputPrivacyValueDisallowAll],
+            })
+            .await
+            .expect("privacy set");
     }
 
     /// The last message of `user`'s box in a dialog, on the wire.
@@ -193,12 +197,12 @@ async fn a_basic_group_is_created_with_everyone_in_it() {
 #[tokio::test]
 async fn privacy_keeps_a_user_out_and_says_so() {
     let bed = Three::start("privacy").await;
-    bed.refuse_invites(bed.ids[2]);
+    bed.refuse_invites(2).await;
     let result = bed
         .ok(request(
             1,
             "create_group_chat",
-            json!({"peer_list": [bed.ids[1], bed.ids[2]], "name": "Some"}),
+            json!({"peer_list": [bed.ids[1], bed.ids[2], bed.ids[1]], "name": "Some"}),
         ))
         .await;
     assert_eq!(result["missing_invitees"], json!([bed.ids[2]]));

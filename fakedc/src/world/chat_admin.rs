@@ -88,6 +88,32 @@ pub fn may_invite(state: &WorldState, inviter: i64, invitee: i64) -> bool {
     false
 }
 
+/// `ids` without repeats, in their first order.
+fn distinct(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
+    let mut seen = Vec::new();
+    for id in ids {
+        if !seen.contains(&id) {
+            seen.push(id);
+        }
+    }
+    seen
+}
+
+/// Adds `user` to a basic group (a new participants version), if it has room.
+fn push_member(group: &mut BasicGroup, user: i64, inviter: i64, date: i32) -> Result<(), Refusal> {
+    if group.members.len() >= BASIC_GROUP_MAX_MEMBERS {
+        return Err(Refusal::bad("USERS_TOO_MUCH"));
+    }
+    group.members.push(GroupMember {
+        user_id: user,
+        inviter_id: inviter,
+        date,
+        admin: false,
+    });
+    group.version += 1;
+    Ok(())
+}
+
 /// Puts `extra` (non-`pts` updates such as `updateChatParticipants`) in
 /// front of an `updates` container.
 fn prepend(updates: &mut tl::enums::Updates, extra: &[tl::enums::Update]) {
@@ -172,8 +198,7 @@ pub fn create_group(
     caller: Option<u64>,
 ) -> Result<(i64, Changed, Vec<i64>), Refusal> {
     let title = clean_title(title)?;
-    let mut invitees: Vec<i64> = invitees.iter().copied().filter(|&u| u != creator).collect();
-    invitees.dedup();
+    let invitees = distinct(invitees.iter().copied().filter(|&u| u != creator));
     if invitees.is_empty() {
         return Err(Refusal::bad("USERS_TOO_FEW"));
     }
@@ -389,15 +414,7 @@ pub fn add_group_member(
     if !may_invite(state, inviter, user) {
         return Ok((None, vec![user]));
     }
-    let date = world.now();
-    let group = group_mut(state, chat_id)?;
-    group.members.push(GroupMember {
-        user_id: user,
-        inviter_id: inviter,
-        date,
-        admin: false,
-    });
-    group.version += 1;
+    push_member(group_mut(state, chat_id)?, user, inviter, world.now())?;
     share_history(state, inviter, user, chat_id, fwd_limit);
     let action = tl::types::MessageActionChatAddUser { users: vec![user] }.into();
     let stored = store_service(
@@ -465,12 +482,12 @@ pub fn invite_to_channel(
     if channel.broadcast && !admin {
         return Err(Refusal::bad("CHAT_ADMIN_REQUIRED"));
     }
-    let mut new: Vec<i64> = users
-        .iter()
-        .copied()
-        .filter(|u| !channel.members.contains(u))
-        .collect();
-    new.dedup();
+    let new = distinct(
+        users
+            .iter()
+            .copied()
+            .filter(|u| !channel.members.contains(u)),
+    );
     if new.is_empty() {
         return Err(Refusal::bad("USER_ALREADY_PARTICIPANT"));
     }
@@ -919,17 +936,7 @@ fn admit(
     let date = world.now();
     match chat {
         PeerTarget::Chat(id) => {
-            let group = group_mut(state, id)?;
-            if group.members.len() >= BASIC_GROUP_MAX_MEMBERS {
-                return Err(Refusal::bad("USERS_TOO_MUCH"));
-            }
-            group.members.push(GroupMember {
-                user_id: user,
-                inviter_id: inviter,
-                date,
-                admin: false,
-            });
-            group.version += 1;
+            push_member(group_mut(state, id)?, user, inviter, date)?;
         }
         PeerTarget::Channel(id) => {
             let broadcast = {
